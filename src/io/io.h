@@ -1,0 +1,81 @@
+/* pftally — sources: from the paths on the command line to line-aligned chunks of text.
+ *
+ * pft_inputs_expand() turns PATH arguments (files, directories, "-") into an ordered list of
+ * input files: each file's format is sniffed by magic bytes, files are grouped into rotation
+ * sets ("streams": mail.log, mail.log.1, mail.log.2.gz, ... or maillog-YYYYMMDD[.gz]) and each
+ * stream is ordered oldest -> newest, whatever order the paths came in. Streams are ordered by
+ * their base path so the result never depends on argument order.
+ *
+ * pft_input_read() decodes one file (plain: mmap or read(); gzip: ISA-L, zlib fallback, multi
+ * member; zstd: libzstd, multi frame) and hands it to a callback as chunks that end on '\n'
+ * (only the last chunk of a file may end without one). The chunk memory is valid only during
+ * the callback. */
+#ifndef PFT_IO_H
+#define PFT_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "pftally/status.h"
+
+enum pft_format {
+	PFT_FORMAT_PLAIN = 0,
+	PFT_FORMAT_GZIP,
+	PFT_FORMAT_ZSTD,
+};
+
+/*! pft_format_name() : "plain", "gzip" or "zstd". */
+const char *pft_format_name(enum pft_format format);
+
+struct pft_input_file {
+	char *path;             /* as given or as found in a directory; "-" for stdin */
+	enum pft_format format;
+	uint64_t size;          /* on-disk size in bytes (0 for stdin / pipes) */
+	time_t mtime;           /* modification time; 0 if unknown (pipe) */
+	uint32_t stream;        /* index of the rotation set this file belongs to */
+	uint8_t is_stdin;
+};
+
+struct pft_inputs {
+	struct pft_input_file *files;   /* ordered: stream 0 oldest..newest, stream 1 ..., */
+	size_t n_files;
+	uint32_t n_streams;
+};
+
+/*! pft_inputs_expand() : expands paths into *out (owned by the caller, freed with
+ *  pft_inputs_free()). A directory contributes its mail-log files (names starting with
+ *  "mail", "maillog" or ending in ".log", plus their rotated forms), not its subdirectories.
+ *  @return PFT_OK, or an error naming the path (missing file, unreadable, unsupported format
+ *  such as xz/bzip2/lz4 or binary data). */
+PFT_MUST_CHECK enum pft_status pft_inputs_expand(const char *const *paths, size_t n_paths,
+						 struct pft_inputs *out, struct pft_error *err);
+void pft_inputs_free(struct pft_inputs *inputs);
+
+/*! pft_rotation_compare() : orders two file names of one rotation set, oldest first
+ *  (mail.log.10.gz < mail.log.2 < mail.log.1 < mail.log; maillog-20240101 < maillog-20240102
+ *  < maillog). Exposed for tests. */
+int pft_rotation_compare(const char *a, const char *b);
+
+/*! pft_rotation_base() : writes the rotation-set base of path (e.g. "/var/log/mail.log" for
+ *  "/var/log/mail.log.2.gz") into buf. Exposed for tests. */
+void pft_rotation_base(const char *path, char *buf, size_t size);
+
+struct pft_chunk {
+	const char *data;       /* text, ends with '\n' unless it is the file's last chunk */
+	size_t len;
+	uint32_t file_index;    /* index into pft_inputs.files */
+	uint64_t offset;        /* offset of data[0] in the file's decoded text */
+};
+
+typedef enum pft_status (*pft_chunk_fn)(void *ctx, const struct pft_chunk *chunk);
+
+/*! pft_input_read() : decodes inputs->files[file_index] and calls fn for each chunk, in order.
+ *  Chunks hold whole lines and are at most chunk_size bytes, except that a line longer than
+ *  chunk_size makes a chunk of its own. A non-OK status from fn stops reading and is returned.
+ *  @return PFT_OK, or an error naming the file and byte offset (corrupt/truncated data). */
+PFT_MUST_CHECK enum pft_status pft_input_read(const struct pft_inputs *inputs, size_t file_index,
+					      size_t chunk_size, pft_chunk_fn fn, void *ctx,
+					      struct pft_error *err);
+
+#endif /* PFT_IO_H */
