@@ -1,0 +1,149 @@
+/* pftally — aggregation: per-chunk parts, message lifecycles, and the ordered merge.
+ *
+ * A chunk of whole lines becomes a *part* (pft_part_build): additive counters, plus for every
+ * message key (host, instance, queue id) the fragment of its lifecycle *before* the chunk's
+ * first `removed` (head) and the lifecycle still open *after* the last one (tail). Lifecycles
+ * that start and end inside the chunk are folded into the part's counters at once.
+ *
+ * The merge (pft_merge_part) takes parts in input order: it appends each head to the key's
+ * open lifecycle, folds it when the head was closed, and keeps the tail open. Appending is
+ * associative, so the result is the same for every chunking of the input — the property the
+ * tests check hardest. */
+#ifndef PFT_AGG_H
+#define PFT_AGG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/strmap.h"
+#include "io/io.h"
+#include "pftally/result.h"
+#include "pftally/status.h"
+#include "time/stamp.h"
+
+/* ---- additive aggregate --------------------------------------------------------------- */
+
+struct pft_agg {
+	struct pft_totals t;
+	struct pft_strmap dsn;          /* 4-byte pft_dsn -> uint64_t attempts */
+	struct pft_strmap domains;      /* lower-case recipient domain -> struct pft_counts */
+	struct pft_strmap relays;       /* relay host -> struct pft_counts */
+	struct pft_strmap hours;        /* 8-byte pft_stamp of the hour -> struct pft_counts */
+	struct pft_strmap programs;     /* syslog tag -> uint64_t lines */
+};
+
+void pft_agg_init(struct pft_agg *agg);
+void pft_agg_free(struct pft_agg *agg);
+
+/*! pft_agg_add() : adds src into dst, moving src's relative years by year_shift. */
+PFT_MUST_CHECK enum pft_status pft_agg_add(struct pft_agg *dst, const struct pft_agg *src,
+					   int32_t year_shift);
+
+/*! pft_agg_count_attempt() : counts one delivery-status line. */
+PFT_MUST_CHECK enum pft_status pft_agg_count_attempt(struct pft_agg *agg,
+						     const struct pft_event *ev, pft_stamp when);
+
+/* ---- message lifecycles ---------------------------------------------------------------- */
+
+struct pft_rcpt;
+
+struct pft_life {
+	uint32_t flags;                 /* PFT_LIFE_* */
+	pft_stamp expired_at, ended_at;
+	struct pft_rcpt *rcpts;
+	uint32_t n_rcpts, cap_rcpts;
+	uint32_t *index;                /* rcpt hash index, built past a few recipients */
+	uint32_t index_cap;
+	char *strings;                  /* addresses and relay names of rcpts */
+	uint32_t strings_len, strings_cap;
+};
+
+enum {
+	PFT_LIFE_CONTENT = 1u << 0,     /* some record other than `removed` */
+	PFT_LIFE_ENDED = 1u << 1,       /* `removed`, or a reject that drops the queue file */
+	PFT_LIFE_EXPIRED = 1u << 2,
+	PFT_LIFE_DEFERRAL = 1u << 3,
+	PFT_LIFE_BOUNCE = 1u << 4,
+	PFT_LIFE_REJECTED = 1u << 5,
+};
+
+struct pft_life *pft_life_new(void);
+void pft_life_free(struct pft_life *life);
+
+/*! pft_life_apply() : applies one event of this message. */
+PFT_MUST_CHECK enum pft_status pft_life_apply(struct pft_life *life, const struct pft_event *ev,
+					      pft_stamp when);
+
+/*! pft_life_append() : appends the later fragment `next` (its stamps already shifted) to
+ *  `life`, as if next's events had been applied to life in order. */
+PFT_MUST_CHECK enum pft_status pft_life_append(struct pft_life *life, const struct pft_life *next);
+
+/*! pft_life_shift_years() : moves the relative years of the stamps in life. */
+void pft_life_shift_years(struct pft_life *life, int32_t delta);
+
+/*! pft_life_fold() : counts a finished (ended) or pending lifecycle into agg. */
+PFT_MUST_CHECK enum pft_status pft_life_fold(struct pft_agg *agg, const struct pft_life *life);
+
+/* ---- parts (one chunk) ------------------------------------------------------------------- */
+
+struct pft_frag {
+	struct pft_life *head;          /* events before the chunk's first end of lifecycle */
+	struct pft_life *tail;          /* lifecycle opened after the last end, still open */
+};
+
+struct pft_part_sample {
+	enum pft_unrec_reason reason;
+	uint64_t line_index;            /* 0-based within the chunk */
+	char *text;
+};
+
+struct pft_part {
+	uint32_t file_index, stream;
+	uint64_t lines, bytes;
+	struct pft_agg agg;
+	struct pft_year_track year;     /* relative to the chunk's first BSD line */
+	struct pft_strmap frags;        /* message key -> struct pft_frag */
+	struct pft_part_sample *samples;
+	size_t n_samples;
+	uint8_t per_reason[PFT_UNREC_REASON_COUNT];
+	pft_stamp rel_min, rel_max, abs_min, abs_max;
+};
+
+/*! pft_part_build() : parses and aggregates one chunk. part is initialised by this call and
+ *  released by pft_part_free(). */
+PFT_MUST_CHECK enum pft_status pft_part_build(struct pft_part *part, const struct pft_chunk *chunk,
+					      uint32_t stream);
+void pft_part_free(struct pft_part *part);
+
+/* ---- ordered merge ---------------------------------------------------------------------- */
+
+struct pft_merge;
+
+/*! pft_merge_new() : a merge for inputs (borrowed until pft_merge_finish). */
+struct pft_merge *pft_merge_new(const struct pft_inputs *inputs);
+void pft_merge_free(struct pft_merge *merge);
+
+/*! pft_merge_part() : merges the next part in input order (consumes the part's fragments). */
+PFT_MUST_CHECK enum pft_status pft_merge_part(struct pft_merge *merge, struct pft_part *part);
+
+/*! pft_merge_finish() : closes the merge: open lifecycles are counted as pending, relative
+ *  years are resolved (forced_year, or each stream's newest mtime) and the sorted result is
+ *  written to *out (free with pft_result_free). */
+PFT_MUST_CHECK enum pft_status pft_merge_finish(struct pft_merge *merge, int32_t forced_year,
+						struct pft_result *out, struct pft_error *err);
+
+/* ---- the whole run ----------------------------------------------------------------------- */
+
+struct pft_tally_options {
+	size_t chunk_size;              /* bytes per chunk; 0 = default */
+	int32_t year;                   /* --year, 0 = infer from mtimes */
+};
+
+#define PFT_DEFAULT_CHUNK_SIZE ((size_t)8 << 20)
+
+/*! pft_tally() : reads every input in order and computes the result. */
+PFT_MUST_CHECK enum pft_status pft_tally(const struct pft_inputs *inputs,
+					 const struct pft_tally_options *options,
+					 struct pft_result *out, struct pft_error *err);
+
+#endif

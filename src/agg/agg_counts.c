@@ -1,0 +1,146 @@
+/* Additive aggregates: totals and the keyed breakdowns (dsn, domain, relay, hour, program). */
+#include <string.h>
+
+#include "agg/agg.h"
+#include "agg/agg_internal.h"
+#include "common/hash.h"
+
+void pft_agg_init(struct pft_agg *agg)
+{
+	memset(&agg->t, 0, sizeof agg->t);
+	pft_strmap_init(&agg->dsn, sizeof(uint64_t));
+	pft_strmap_init(&agg->domains, sizeof(struct pft_counts));
+	pft_strmap_init(&agg->relays, sizeof(struct pft_counts));
+	pft_strmap_init(&agg->hours, sizeof(struct pft_counts));
+	pft_strmap_init(&agg->programs, sizeof(uint64_t));
+}
+
+void pft_agg_free(struct pft_agg *agg)
+{
+	pft_strmap_free(&agg->dsn);
+	pft_strmap_free(&agg->domains);
+	pft_strmap_free(&agg->relays);
+	pft_strmap_free(&agg->hours);
+	pft_strmap_free(&agg->programs);
+}
+
+void pft_counts_add(struct pft_counts *dst, const struct pft_counts *src)
+{
+	for (int i = 0; i < PFT_DS_COUNT; i++)
+		dst->attempts[i] += src->attempts[i];
+	for (int i = 0; i < PFT_OUT_COUNT; i++)
+		dst->recipients[i] += src->recipients[i];
+}
+
+static void totals_add(struct pft_totals *dst, const struct pft_totals *src)
+{
+	/* struct pft_totals is all uint64_t counters (static_assert below). */
+	uint64_t *d = (uint64_t *)dst;
+	const uint64_t *s = (const uint64_t *)src;
+	for (size_t i = 0; i < sizeof *dst / sizeof(uint64_t); i++)
+		d[i] += s[i];
+}
+_Static_assert(sizeof(struct pft_totals) % sizeof(uint64_t) == 0, "totals are uint64_t only");
+
+struct pft_counts *pft_agg_counts(struct pft_strmap *map, const void *key, size_t len)
+{
+	return pft_strmap_upsert(map, key, len, pft_hash_bytes(key, len, 0), NULL);
+}
+
+struct pft_counts *pft_agg_hour(struct pft_agg *agg, pft_stamp when)
+{
+	pft_stamp hour = pft_stamp_hour(when);
+	return pft_agg_counts(&agg->hours, &hour, sizeof hour);
+}
+
+size_t pft_domain_key(const char *addr, size_t len, char *buf, size_t size)
+{
+	const char *at = NULL;
+	for (size_t i = len; i > 0; i--)
+		if (addr[i - 1] == '@') {
+			at = addr + i;
+			break;
+		}
+	size_t n = at ? len - (size_t)(at - addr) : 0;
+	if (n == 0) {
+		static const char none[] = "(none)";
+		memcpy(buf, none, sizeof none - 1);
+		return sizeof none - 1;
+	}
+	if (n > size)
+		n = size;
+	for (size_t i = 0; i < n; i++) {
+		char c = at[i];
+		buf[i] = (c >= 'A' && c <= 'Z') ? (char)(c + ('a' - 'A')) : c;
+	}
+	return n;
+}
+
+static enum pft_status add_counts_map(struct pft_strmap *dst, const struct pft_strmap *src)
+{
+	PFT_STRMAP_FOREACH(src, e)
+	{
+		struct pft_counts *c = pft_strmap_upsert(dst, e->key, e->key_len, e->hash, NULL);
+		if (c == NULL)
+			return PFT_ERR_NOMEM;
+		pft_counts_add(c, e->value);
+	}
+	return PFT_OK;
+}
+
+static enum pft_status add_number_map(struct pft_strmap *dst, const struct pft_strmap *src)
+{
+	PFT_STRMAP_FOREACH(src, e)
+	{
+		uint64_t *n = pft_strmap_upsert(dst, e->key, e->key_len, e->hash, NULL);
+		if (n == NULL)
+			return PFT_ERR_NOMEM;
+		*n += *(const uint64_t *)e->value;
+	}
+	return PFT_OK;
+}
+
+enum pft_status pft_agg_add(struct pft_agg *dst, const struct pft_agg *src, int32_t year_shift)
+{
+	totals_add(&dst->t, &src->t);
+	PFT_TRY(add_number_map(&dst->dsn, &src->dsn));
+	PFT_TRY(add_counts_map(&dst->domains, &src->domains));
+	PFT_TRY(add_counts_map(&dst->relays, &src->relays));
+	PFT_TRY(add_number_map(&dst->programs, &src->programs));
+	PFT_STRMAP_FOREACH(&src->hours, e)
+	{
+		pft_stamp hour;
+		memcpy(&hour, e->key, sizeof hour);
+		hour = pft_stamp_shift_year(hour, year_shift);
+		struct pft_counts *c = pft_agg_counts(&dst->hours, &hour, sizeof hour);
+		if (c == NULL)
+			return PFT_ERR_NOMEM;
+		pft_counts_add(c, e->value);
+	}
+	return PFT_OK;
+}
+
+enum pft_status pft_agg_count_attempt(struct pft_agg *agg, const struct pft_event *ev,
+				      pft_stamp when)
+{
+	enum pft_dstatus st = pft_attempt_status(ev->status);
+	agg->t.all.attempts[st]++;
+	if (ev->dsn != 0) {
+		uint64_t *n = pft_strmap_upsert(&agg->dsn, &ev->dsn, sizeof ev->dsn,
+						pft_hash_bytes(&ev->dsn, sizeof ev->dsn, 0), NULL);
+		if (n == NULL)
+			return PFT_ERR_NOMEM;
+		++*n;
+	}
+	char domain[256];
+	size_t dn = pft_domain_key(ev->to.p, ev->to.n, domain, sizeof domain);
+	struct pft_counts *by_domain = pft_agg_counts(&agg->domains, domain, dn);
+	struct pft_counts *by_relay = pft_agg_counts(&agg->relays, ev->relay_host.p, ev->relay_host.n);
+	struct pft_counts *by_hour = pft_agg_hour(agg, when);
+	if (by_domain == NULL || by_relay == NULL || by_hour == NULL)
+		return PFT_ERR_NOMEM;
+	by_domain->attempts[st]++;
+	by_relay->attempts[st]++;
+	by_hour->attempts[st]++;
+	return PFT_OK;
+}

@@ -1,0 +1,316 @@
+/* Message lifecycles: the recipients of one (host, instance, queue id) lifecycle and their
+ * outcomes, built from events, appended fragment to fragment, and folded into counters. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "agg/agg.h"
+#include "agg/agg_internal.h"
+#include "common/hash.h"
+
+enum rcpt_terminal { TERM_NONE = 0, TERM_SENT, TERM_BOUNCED, TERM_DISCARDED };
+enum { RCPT_REAL = 1, RCPT_PROBE = 2 };
+
+struct pft_rcpt {
+	uint64_t hash;
+	uint32_t addr_off, addr_len;    /* in life->strings */
+	uint32_t relay_off, relay_len;  /* relay host of the last attempt */
+	uint32_t deferrals;
+	uint8_t terminal;               /* enum rcpt_terminal */
+	uint8_t seen;                   /* RCPT_REAL | RCPT_PROBE */
+	pft_stamp last_at, terminal_at;
+};
+
+#define INDEX_FROM 8 /* recipients searched linearly below this count */
+
+struct pft_life *pft_life_new(void)
+{
+	return calloc(1, sizeof(struct pft_life));
+}
+
+void pft_life_free(struct pft_life *life)
+{
+	if (life == NULL)
+		return;
+	free(life->rcpts);
+	free(life->index);
+	free(life->strings);
+	free(life);
+}
+
+static const char *rcpt_addr(const struct pft_life *life, const struct pft_rcpt *r)
+{
+	return life->strings + r->addr_off;
+}
+
+static int store_string(struct pft_life *life, const char *p, uint32_t n, uint32_t *off)
+{
+	if (life->strings_len + n > life->strings_cap) {
+		uint32_t cap = life->strings_cap ? life->strings_cap : 128;
+		while (cap < life->strings_len + n)
+			cap *= 2;
+		char *grown = realloc(life->strings, cap);
+		if (grown == NULL)
+			return 0;
+		life->strings = grown;
+		life->strings_cap = cap;
+	}
+	memcpy(life->strings + life->strings_len, p, n);
+	*off = life->strings_len;
+	life->strings_len += n;
+	return 1;
+}
+
+static int index_insert(struct pft_life *life, uint32_t i)
+{
+	uint32_t mask = life->index_cap - 1, j = (uint32_t)life->rcpts[i].hash & mask;
+	while (life->index[j] != 0)
+		j = (j + 1) & mask;
+	life->index[j] = i + 1;
+	return 1;
+}
+
+static int index_rebuild(struct pft_life *life, uint32_t cap)
+{
+	uint32_t *index = calloc(cap, sizeof *index);
+	if (index == NULL)
+		return 0;
+	free(life->index);
+	life->index = index;
+	life->index_cap = cap;
+	for (uint32_t i = 0; i < life->n_rcpts; i++)
+		index_insert(life, i);
+	return 1;
+}
+
+static struct pft_rcpt *rcpt_find(const struct pft_life *life, const char *addr, uint32_t n,
+				  uint64_t hash)
+{
+	if (life->index != NULL) {
+		uint32_t mask = life->index_cap - 1;
+		for (uint32_t j = (uint32_t)hash & mask; life->index[j] != 0; j = (j + 1) & mask) {
+			struct pft_rcpt *r = &life->rcpts[life->index[j] - 1];
+			if (r->hash == hash && r->addr_len == n && memcmp(rcpt_addr(life, r), addr, n) == 0)
+				return r;
+		}
+		return NULL;
+	}
+	for (uint32_t i = 0; i < life->n_rcpts; i++) {
+		struct pft_rcpt *r = &life->rcpts[i];
+		if (r->hash == hash && r->addr_len == n && memcmp(rcpt_addr(life, r), addr, n) == 0)
+			return r;
+	}
+	return NULL;
+}
+
+/* The recipient `addr` of life, added (zeroed) when new. */
+static struct pft_rcpt *rcpt_get(struct pft_life *life, const char *addr, uint32_t n)
+{
+	uint64_t hash = pft_hash_bytes(addr, n, 0x5eed);
+	struct pft_rcpt *r = rcpt_find(life, addr, n, hash);
+	if (r != NULL)
+		return r;
+	if (life->n_rcpts == life->cap_rcpts) {
+		uint32_t cap = life->cap_rcpts ? life->cap_rcpts * 2 : 2;
+		struct pft_rcpt *grown = realloc(life->rcpts, cap * sizeof *grown);
+		if (grown == NULL)
+			return NULL;
+		life->rcpts = grown;
+		life->cap_rcpts = cap;
+	}
+	uint32_t off;
+	if (!store_string(life, addr, n, &off))
+		return NULL;
+	r = &life->rcpts[life->n_rcpts++];
+	memset(r, 0, sizeof *r);
+	r->hash = hash;
+	r->addr_off = off;
+	r->addr_len = n;
+	if (life->n_rcpts >= INDEX_FROM) {
+		if (life->n_rcpts * 2 > life->index_cap) {
+			if (!index_rebuild(life, life->index_cap ? life->index_cap * 2 : 32))
+				return NULL;
+		} else {
+			index_insert(life, life->n_rcpts - 1);
+		}
+	}
+	return r;
+}
+
+static int rcpt_set_relay(struct pft_life *life, struct pft_rcpt *r, const char *relay, uint32_t n)
+{
+	if (r->relay_len == n && memcmp(life->strings + r->relay_off, relay, n) == 0)
+		return 1;
+	uint32_t off;
+	if (!store_string(life, relay, n, &off))
+		return 0;
+	r->relay_off = off;
+	r->relay_len = n;
+	return 1;
+}
+
+static int is_discard_agent(const struct pft_event *ev)
+{
+	return ev->service.n == 7 && memcmp(ev->service.p, "discard", 7) == 0;
+}
+
+static enum pft_status apply_delivery(struct pft_life *life, const struct pft_event *ev,
+				      pft_stamp when)
+{
+	struct pft_rcpt *r = rcpt_get(life, ev->to.p, ev->to.n);
+	if (r == NULL || !rcpt_set_relay(life, r, ev->relay_host.p, ev->relay_host.n))
+		return PFT_ERR_NOMEM;
+	r->last_at = when;
+	switch (ev->status) {
+	case PFT_DS_SENT:
+		r->terminal = is_discard_agent(ev) ? TERM_DISCARDED : TERM_SENT;
+		r->terminal_at = when;
+		r->seen |= RCPT_REAL;
+		break;
+	case PFT_DS_BOUNCED:
+		r->terminal = TERM_BOUNCED;
+		r->terminal_at = when;
+		r->seen |= RCPT_REAL;
+		life->flags |= PFT_LIFE_BOUNCE;
+		break;
+	case PFT_DS_DEFERRED:
+		r->deferrals++;
+		r->seen |= RCPT_REAL;
+		life->flags |= PFT_LIFE_DEFERRAL;
+		break;
+	case PFT_DS_DELIVERABLE:
+	case PFT_DS_UNDELIVERABLE:
+	case PFT_DS_UNDELIVERABLE_NOT_CACHED:
+		r->seen |= RCPT_PROBE;
+		break;
+	default: /* SOFTBOUNCE and unknown words: an attempt, not an outcome */
+		r->seen |= RCPT_REAL;
+		break;
+	}
+	return PFT_OK;
+}
+
+enum pft_status pft_life_apply(struct pft_life *life, const struct pft_event *ev, pft_stamp when)
+{
+	switch (ev->kind) {
+	case PFT_EV_REMOVED:
+		life->flags |= PFT_LIFE_ENDED;
+		life->ended_at = when;
+		return PFT_OK;
+	case PFT_EV_DELIVERY:
+		life->flags |= PFT_LIFE_CONTENT;
+		return apply_delivery(life, ev, when);
+	case PFT_EV_EXPIRED:
+		life->flags |= PFT_LIFE_CONTENT | PFT_LIFE_EXPIRED;
+		life->expired_at = when;
+		return PFT_OK;
+	case PFT_EV_REJECT:
+		life->flags |= PFT_LIFE_CONTENT;
+		if (ev->ends_message) {
+			life->flags |= PFT_LIFE_REJECTED | PFT_LIFE_ENDED;
+			life->ended_at = when;
+		}
+		return PFT_OK;
+	default:
+		life->flags |= PFT_LIFE_CONTENT;
+		return PFT_OK;
+	}
+}
+
+enum pft_status pft_life_append(struct pft_life *life, const struct pft_life *next)
+{
+	life->flags |= next->flags;
+	if (next->flags & PFT_LIFE_EXPIRED)
+		life->expired_at = next->expired_at;
+	if (next->flags & PFT_LIFE_ENDED)
+		life->ended_at = next->ended_at;
+	for (uint32_t i = 0; i < next->n_rcpts; i++) {
+		const struct pft_rcpt *src = &next->rcpts[i];
+		struct pft_rcpt *r = rcpt_get(life, rcpt_addr(next, src), src->addr_len);
+		if (r == NULL ||
+		    !rcpt_set_relay(life, r, next->strings + src->relay_off, src->relay_len))
+			return PFT_ERR_NOMEM;
+		r->deferrals += src->deferrals;
+		r->seen |= src->seen;
+		r->last_at = src->last_at;
+		if (src->terminal != TERM_NONE) {
+			r->terminal = src->terminal;
+			r->terminal_at = src->terminal_at;
+		}
+	}
+	return PFT_OK;
+}
+
+void pft_life_shift_years(struct pft_life *life, int32_t delta)
+{
+	if (delta == 0)
+		return;
+	life->expired_at = pft_stamp_shift_year(life->expired_at, delta);
+	life->ended_at = pft_stamp_shift_year(life->ended_at, delta);
+	for (uint32_t i = 0; i < life->n_rcpts; i++) {
+		struct pft_rcpt *r = &life->rcpts[i];
+		r->last_at = pft_stamp_shift_year(r->last_at, delta);
+		r->terminal_at = pft_stamp_shift_year(r->terminal_at, delta);
+	}
+}
+
+static enum pft_outcome rcpt_outcome(const struct pft_life *life, const struct pft_rcpt *r,
+				     pft_stamp *when)
+{
+	switch (r->terminal) {
+	case TERM_SENT: *when = r->terminal_at; return PFT_OUT_SENT;
+	case TERM_BOUNCED: *when = r->terminal_at; return PFT_OUT_BOUNCED;
+	case TERM_DISCARDED: *when = r->terminal_at; return PFT_OUT_DISCARDED;
+	default: break;
+	}
+	if (life->flags & PFT_LIFE_EXPIRED) {
+		*when = life->expired_at;
+		return PFT_OUT_EXPIRED;
+	}
+	if (life->flags & PFT_LIFE_ENDED) {
+		*when = life->ended_at;
+		return PFT_OUT_DROPPED;
+	}
+	*when = r->last_at;
+	return PFT_OUT_PENDING;
+}
+
+enum pft_status pft_life_fold(struct pft_agg *agg, const struct pft_life *life)
+{
+	struct pft_totals *t = &agg->t;
+	t->msg_total++;
+	if (life->flags & PFT_LIFE_ENDED)
+		t->msg_closed++;
+	else
+		t->msg_pending++;
+	t->msg_expired += (life->flags & PFT_LIFE_EXPIRED) != 0;
+	t->msg_with_deferral += (life->flags & PFT_LIFE_DEFERRAL) != 0;
+	t->msg_with_bounce += (life->flags & PFT_LIFE_BOUNCE) != 0;
+	t->msg_rejected += (life->flags & PFT_LIFE_REJECTED) != 0;
+
+	for (uint32_t i = 0; i < life->n_rcpts; i++) {
+		const struct pft_rcpt *r = &life->rcpts[i];
+		if (r->seen == RCPT_PROBE) {
+			t->rcpt_probes++;
+			continue;
+		}
+		pft_stamp when;
+		enum pft_outcome o = rcpt_outcome(life, r, &when);
+		t->all.recipients[o]++;
+		if (r->deferrals > 0) {
+			t->rcpt_deferred_ever++;
+			t->rcpt_deferred_then[o]++;
+		}
+		char domain[256];
+		size_t dn = pft_domain_key(rcpt_addr(life, r), r->addr_len, domain, sizeof domain);
+		struct pft_counts *by_domain = pft_agg_counts(&agg->domains, domain, dn);
+		struct pft_counts *by_relay =
+			pft_agg_counts(&agg->relays, life->strings + r->relay_off, r->relay_len);
+		struct pft_counts *by_hour = pft_agg_hour(agg, when);
+		if (by_domain == NULL || by_relay == NULL || by_hour == NULL)
+			return PFT_ERR_NOMEM;
+		by_domain->recipients[o]++;
+		by_relay->recipients[o]++;
+		by_hour->recipients[o]++;
+	}
+	return PFT_OK;
+}

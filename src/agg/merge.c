@@ -1,0 +1,422 @@
+/* The ordered merge: parts in input order -> one result (see agg.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agg/agg.h"
+#include "agg/agg_internal.h"
+#include "common/hash.h"
+
+struct stream_state {
+	struct pft_year_track year;     /* stream-relative years */
+	pft_stamp rel_min, rel_max;
+	time_t newest_mtime;
+	uint32_t first_file;
+};
+
+struct merge_sample {
+	enum pft_unrec_reason reason;
+	uint32_t file_index;
+	uint64_t line;
+	char *text;
+};
+
+struct pft_merge {
+	const struct pft_inputs *inputs;
+	struct pft_agg agg;
+	struct pft_strmap open;         /* message key -> struct pft_life * (open lifecycles) */
+	struct stream_state *streams;
+	uint64_t *file_lines, *file_bytes;
+	struct merge_sample samples[PFT_UNREC_REASON_COUNT][PFT_SAMPLES_PER_REASON];
+	uint8_t n_samples[PFT_UNREC_REASON_COUNT];
+	pft_stamp abs_min, abs_max;
+};
+
+struct pft_merge *pft_merge_new(const struct pft_inputs *inputs)
+{
+	struct pft_merge *m = calloc(1, sizeof *m);
+	if (m == NULL)
+		return NULL;
+	m->inputs = inputs;
+	pft_agg_init(&m->agg);
+	pft_strmap_init(&m->open, sizeof(struct pft_life *));
+	m->streams = calloc(inputs->n_streams ? inputs->n_streams : 1, sizeof *m->streams);
+	m->file_lines = calloc(inputs->n_files ? inputs->n_files : 1, sizeof *m->file_lines);
+	m->file_bytes = calloc(inputs->n_files ? inputs->n_files : 1, sizeof *m->file_bytes);
+	if (m->streams == NULL || m->file_lines == NULL || m->file_bytes == NULL) {
+		pft_merge_free(m);
+		return NULL;
+	}
+	for (uint32_t s = 0; s < inputs->n_streams; s++)
+		m->streams[s].first_file = UINT32_MAX;
+	for (size_t i = 0; i < inputs->n_files; i++) {
+		struct stream_state *st = &m->streams[inputs->files[i].stream];
+		if (inputs->files[i].mtime > st->newest_mtime)
+			st->newest_mtime = inputs->files[i].mtime;
+		if (st->first_file == UINT32_MAX)
+			st->first_file = (uint32_t)i;
+	}
+	return m;
+}
+
+static void free_open(struct pft_merge *m)
+{
+	PFT_STRMAP_FOREACH(&m->open, e)
+	pft_life_free(*(struct pft_life **)e->value);
+	pft_strmap_free(&m->open);
+}
+
+void pft_merge_free(struct pft_merge *m)
+{
+	if (m == NULL)
+		return;
+	free_open(m);
+	pft_agg_free(&m->agg);
+	for (int r = 0; r < PFT_UNREC_REASON_COUNT; r++)
+		for (int i = 0; i < m->n_samples[r]; i++)
+			free(m->samples[r][i].text);
+	free(m->streams);
+	free(m->file_lines);
+	free(m->file_bytes);
+	free(m);
+}
+
+/* Stitches one key's fragment onto its open lifecycle. */
+static enum pft_status merge_fragment(struct pft_merge *m, const struct pft_strmap_entry *e,
+				      struct pft_frag *f, int32_t shift)
+{
+	struct pft_life **slot = pft_strmap_find(&m->open, e->key, e->key_len, e->hash);
+	struct pft_life *open = slot ? *slot : NULL;
+	if (f->head != NULL) {
+		pft_life_shift_years(f->head, shift);
+		if (open != NULL) {
+			PFT_TRY(pft_life_append(open, f->head));
+			pft_life_free(f->head);
+		} else {
+			open = f->head;
+		}
+		f->head = NULL;
+		if (open->flags & PFT_LIFE_ENDED) {
+			if (open->flags & PFT_LIFE_CONTENT)
+				PFT_TRY(pft_life_fold(&m->agg, open));
+			else
+				m->agg.t.lines_orphan_removed++;
+			pft_life_free(open);
+			open = NULL;
+		}
+	}
+	if (f->tail != NULL) {
+		pft_life_shift_years(f->tail, shift);
+		pft_life_free(open); /* NULL unless the part is inconsistent */
+		open = f->tail;
+		f->tail = NULL;
+	}
+	if (open == NULL) {
+		if (slot != NULL)
+			pft_strmap_remove(&m->open, e->key, e->key_len, e->hash);
+		return PFT_OK;
+	}
+	if (slot == NULL) {
+		slot = pft_strmap_upsert(&m->open, e->key, e->key_len, e->hash, NULL);
+		if (slot == NULL) {
+			pft_life_free(open);
+			return PFT_ERR_NOMEM;
+		}
+	}
+	*slot = open;
+	return PFT_OK;
+}
+
+static void merge_samples(struct pft_merge *m, struct pft_part *part)
+{
+	for (size_t i = 0; i < part->n_samples; i++) {
+		struct pft_part_sample *s = &part->samples[i];
+		if (m->n_samples[s->reason] >= PFT_SAMPLES_PER_REASON)
+			continue;
+		m->samples[s->reason][m->n_samples[s->reason]++] = (struct merge_sample){
+			.reason = s->reason,
+			.file_index = part->file_index,
+			.line = m->file_lines[part->file_index] + s->line_index + 1,
+			.text = s->text,
+		};
+		s->text = NULL;
+	}
+}
+
+enum pft_status pft_merge_part(struct pft_merge *m, struct pft_part *part)
+{
+	struct stream_state *st = &m->streams[part->stream];
+	int32_t shift = pft_year_track_join(&st->year, &part->year);
+	PFT_TRY(pft_agg_add(&m->agg, &part->agg, shift));
+	PFT_STRMAP_FOREACH(&part->frags, e)
+	PFT_TRY(merge_fragment(m, e, e->value, shift));
+	merge_samples(m, part);
+	m->file_lines[part->file_index] += part->lines;
+	m->file_bytes[part->file_index] += part->bytes;
+	if (part->rel_min != PFT_STAMP_NONE) {
+		pft_stamp lo = pft_stamp_shift_year(part->rel_min, shift);
+		pft_stamp hi = pft_stamp_shift_year(part->rel_max, shift);
+		if (st->rel_min == PFT_STAMP_NONE || lo < st->rel_min)
+			st->rel_min = lo;
+		if (hi > st->rel_max)
+			st->rel_max = hi;
+	}
+	if (part->abs_min != PFT_STAMP_NONE) {
+		if (m->abs_min == PFT_STAMP_NONE || part->abs_min < m->abs_min)
+			m->abs_min = part->abs_min;
+		if (part->abs_max > m->abs_max)
+			m->abs_max = part->abs_max;
+	}
+	return PFT_OK;
+}
+
+/* ---- finishing: resolve years, sort, build the result ----------------------------------- */
+
+static pft_stamp resolve(const int32_t *last_year, const struct stream_state *streams, pft_stamp s)
+{
+	if (!pft_stamp_is_relative(s))
+		return s;
+	const struct stream_state *st = &streams[pft_stamp_stream(s)];
+	int32_t year = last_year[pft_stamp_stream(s)] - (st->year.rel - pft_stamp_year(s));
+	return pft_stamp_make(0, 0, year, pft_stamp_month(s), pft_stamp_day(s), pft_stamp_sec(s));
+}
+
+static struct pft_civil civil_of(pft_stamp s)
+{
+	uint32_t sec = pft_stamp_sec(s);
+	return (struct pft_civil){.year = (int16_t)pft_stamp_year(s),
+				  .month = (uint8_t)pft_stamp_month(s),
+				  .day = (uint8_t)pft_stamp_day(s),
+				  .hour = (uint8_t)(sec / 3600),
+				  .min = (uint8_t)(sec / 60 % 60),
+				  .sec = (uint8_t)(sec % 60),
+				  .year_known = 1};
+}
+
+static int stamp_entry_cmp(const void *a, const void *b)
+{
+	pft_stamp x, y;
+	memcpy(&x, ((const struct pft_strmap_entry *)a)->key, sizeof x);
+	memcpy(&y, ((const struct pft_strmap_entry *)b)->key, sizeof y);
+	return (x > y) - (x < y);
+}
+
+/* Builds a time series (name = strftime-like label of the bucket) from a map of absolute
+ * stamps, ascending. */
+static enum pft_status series_from(const struct pft_strmap *map, int daily,
+				   struct pft_named_counts **out, size_t *n_out)
+{
+	struct pft_strmap_entry *sorted = malloc((map->count ? map->count : 1) * sizeof *sorted);
+	*out = calloc(map->count ? map->count : 1, sizeof **out);
+	if (sorted == NULL || *out == NULL) {
+		free(sorted);
+		return PFT_ERR_NOMEM;
+	}
+	size_t n = 0;
+	PFT_STRMAP_FOREACH(map, e)
+	sorted[n++] = *e;
+	qsort(sorted, n, sizeof *sorted, stamp_entry_cmp);
+	for (size_t i = 0; i < n; i++) {
+		pft_stamp s;
+		memcpy(&s, sorted[i].key, sizeof s);
+		struct pft_civil c = civil_of(s);
+		char name[32];
+		if (daily)
+			snprintf(name, sizeof name, "%04d-%02u-%02u", c.year, c.month, c.day);
+		else
+			snprintf(name, sizeof name, "%04d-%02u-%02uT%02u", c.year, c.month, c.day, c.hour);
+		(*out)[i].name = strdup(name);
+		(*out)[i].counts = *(const struct pft_counts *)sorted[i].value;
+		if ((*out)[i].name == NULL) {
+			free(sorted);
+			*n_out = i;
+			return PFT_ERR_NOMEM;
+		}
+	}
+	*n_out = n;
+	free(sorted);
+	return PFT_OK;
+}
+
+static enum pft_status time_series(struct pft_merge *m, const int32_t *last_year,
+				   struct pft_result *out)
+{
+	struct pft_strmap hours, days;
+	pft_strmap_init(&hours, sizeof(struct pft_counts));
+	pft_strmap_init(&days, sizeof(struct pft_counts));
+	enum pft_status status = PFT_OK;
+	PFT_STRMAP_FOREACH(&m->agg.hours, e)
+	{
+		pft_stamp s;
+		memcpy(&s, e->key, sizeof s);
+		s = resolve(last_year, m->streams, s);
+		pft_stamp day = pft_stamp_day_of(s);
+		struct pft_counts *h = pft_agg_counts(&hours, &s, sizeof s);
+		struct pft_counts *d = pft_agg_counts(&days, &day, sizeof day);
+		if (h == NULL || d == NULL) {
+			status = PFT_ERR_NOMEM;
+			break;
+		}
+		pft_counts_add(h, e->value);
+		pft_counts_add(d, e->value);
+	}
+	if (status == PFT_OK)
+		status = series_from(&hours, 0, &out->hours, &out->n_hours);
+	if (status == PFT_OK)
+		status = series_from(&days, 1, &out->days, &out->n_days);
+	pft_strmap_free(&hours);
+	pft_strmap_free(&days);
+	return status;
+}
+
+static enum pft_status named_counts(const struct pft_strmap *map, struct pft_named_counts **out,
+				    size_t *n_out)
+{
+	struct pft_strmap_entry *sorted = pft_strmap_sorted(map);
+	*out = calloc(map->count ? map->count : 1, sizeof **out);
+	if (sorted == NULL || *out == NULL) {
+		free(sorted);
+		return PFT_ERR_NOMEM;
+	}
+	for (size_t i = 0; i < map->count; i++) {
+		(*out)[i].name = strdup(sorted[i].key);
+		(*out)[i].counts = *(const struct pft_counts *)sorted[i].value;
+		*n_out = i + 1;
+		if ((*out)[i].name == NULL) {
+			free(sorted);
+			return PFT_ERR_NOMEM;
+		}
+	}
+	free(sorted);
+	return PFT_OK;
+}
+
+static enum pft_status named_numbers(const struct pft_strmap *map, struct pft_named_number **out,
+				     size_t *n_out)
+{
+	struct pft_strmap_entry *sorted = pft_strmap_sorted(map);
+	*out = calloc(map->count ? map->count : 1, sizeof **out);
+	if (sorted == NULL || *out == NULL) {
+		free(sorted);
+		return PFT_ERR_NOMEM;
+	}
+	for (size_t i = 0; i < map->count; i++) {
+		(*out)[i].name = strdup(sorted[i].key);
+		(*out)[i].count = *(const uint64_t *)sorted[i].value;
+		*n_out = i + 1;
+		if ((*out)[i].name == NULL) {
+			free(sorted);
+			return PFT_ERR_NOMEM;
+		}
+	}
+	free(sorted);
+	return PFT_OK;
+}
+
+static int dsn_cmp(const void *a, const void *b)
+{
+	const struct pft_dsn_count *x = a, *y = b;
+	return (x->code > y->code) - (x->code < y->code);
+}
+
+static enum pft_status dsn_table(const struct pft_strmap *map, struct pft_result *out)
+{
+	out->dsn = calloc(map->count ? map->count : 1, sizeof *out->dsn);
+	if (out->dsn == NULL)
+		return PFT_ERR_NOMEM;
+	PFT_STRMAP_FOREACH(map, e)
+	{
+		struct pft_dsn_count *d = &out->dsn[out->n_dsn++];
+		memcpy(&d->code, e->key, sizeof d->code);
+		d->attempts = *(const uint64_t *)e->value;
+	}
+	qsort(out->dsn, out->n_dsn, sizeof *out->dsn, dsn_cmp);
+	return PFT_OK;
+}
+
+static void time_range(struct pft_merge *m, const int32_t *last_year, struct pft_result *out)
+{
+	pft_stamp lo = m->abs_min, hi = m->abs_max;
+	for (uint32_t s = 0; s < m->inputs->n_streams; s++) {
+		if (m->streams[s].rel_min == PFT_STAMP_NONE)
+			continue;
+		pft_stamp a = resolve(last_year, m->streams, m->streams[s].rel_min);
+		pft_stamp b = resolve(last_year, m->streams, m->streams[s].rel_max);
+		if (lo == PFT_STAMP_NONE || a < lo)
+			lo = a;
+		if (b > hi)
+			hi = b;
+	}
+	if (lo == PFT_STAMP_NONE)
+		return;
+	out->has_time = 1;
+	out->first = civil_of(lo);
+	out->last = civil_of(hi);
+}
+
+enum pft_status pft_merge_finish(struct pft_merge *m, int32_t forced_year, struct pft_result *out,
+				 struct pft_error *err)
+{
+	memset(out, 0, sizeof *out);
+	const struct pft_inputs *in = m->inputs;
+	int32_t *last_year = calloc(in->n_streams ? in->n_streams : 1, sizeof *last_year);
+	if (last_year == NULL)
+		return pft_error_set(err, PFT_ERR_NOMEM, 0, NULL, 0, NULL);
+	for (uint32_t s = 0; s < in->n_streams; s++) {
+		const struct stream_state *st = &m->streams[s];
+		if (!st->year.have)
+			continue;
+		last_year[s] = pft_year_of_last(&st->year.last, forced_year, st->newest_mtime);
+		if (last_year[s] == 0) {
+			free(last_year);
+			const char *path = st->first_file != UINT32_MAX ? in->files[st->first_file].path : "";
+			return pft_error_set(err, PFT_ERR_YEAR, 0, path, 0,
+					     "syslog timestamps without a year and no file time to "
+					     "infer it from: pass --year YYYY (the year of the newest line)");
+		}
+	}
+
+	enum pft_status status = PFT_OK;
+	PFT_STRMAP_FOREACH(&m->open, e)
+	{
+		struct pft_life *life = *(struct pft_life **)e->value;
+		if (status == PFT_OK && (life->flags & PFT_LIFE_CONTENT))
+			status = pft_life_fold(&m->agg, life);
+	}
+	out->totals = m->agg.t;
+	if (status == PFT_OK)
+		status = time_series(m, last_year, out);
+	if (status == PFT_OK)
+		status = named_counts(&m->agg.domains, &out->domains, &out->n_domains);
+	if (status == PFT_OK)
+		status = named_counts(&m->agg.relays, &out->relays, &out->n_relays);
+	if (status == PFT_OK)
+		status = named_numbers(&m->agg.programs, &out->programs, &out->n_programs);
+	if (status == PFT_OK)
+		status = dsn_table(&m->agg.dsn, out);
+	time_range(m, last_year, out);
+	free(last_year);
+
+	for (int r = 0; r < PFT_UNREC_REASON_COUNT; r++) {
+		for (int i = 0; i < m->n_samples[r]; i++) {
+			struct merge_sample *s = &m->samples[r][i];
+			out->samples[r][i] = (struct pft_sample){
+				.file_index = s->file_index, .line = s->line, .text = s->text};
+			s->text = NULL;
+		}
+		out->n_samples[r] = m->n_samples[r];
+	}
+	out->files = calloc(in->n_files ? in->n_files : 1, sizeof *out->files);
+	if (out->files == NULL)
+		status = PFT_ERR_NOMEM;
+	for (size_t i = 0; status == PFT_OK && i < in->n_files; i++) {
+		out->files[i] = (struct pft_result_file){.path = strdup(in->files[i].path),
+							 .format = pft_format_name(in->files[i].format),
+							 .bytes = m->file_bytes[i],
+							 .lines = m->file_lines[i]};
+		out->n_files = i + 1;
+	}
+	if (status != PFT_OK)
+		return pft_error_set(err, status, 0, NULL, 0, NULL);
+	return PFT_OK;
+}

@@ -1,0 +1,175 @@
+/* pftally command line: options -> inputs -> tally -> report. The only place that prints
+ * diagnostics or exits. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agg/agg.h"
+#include "io/io.h"
+#include "report/report.h"
+
+enum exit_code {
+	EXIT_OK = 0,
+	EXIT_INPUT = 1,   /* an input could not be read or decoded */
+	EXIT_USAGE = 2,   /* bad option or argument */
+};
+
+enum output_format { FORMAT_TEXT, FORMAT_JSON };
+
+struct cli_options {
+	enum output_format format;
+	struct pft_tally_options tally;
+};
+
+static void usage(FILE *out)
+{
+	fputs("usage: pftally [OPTIONS] PATH...\n"
+	      "\n"
+	      "Exact delivery statistics from Postfix logs. PATH is a log file (plain, gzip or\n"
+	      "zstd), a directory (its mail-log files) or - for standard input. Rotated sets\n"
+	      "(mail.log.3.zst mail.log.2.gz mail.log.1 mail.log, maillog-YYYYMMDD) are read\n"
+	      "oldest to newest whatever order they are given in.\n"
+	      "\n"
+	      "options:\n"
+	      "  -f, --format FMT      text (default) or json\n"
+	      "  -y, --year YYYY       year of the newest syslog line without a year (default:\n"
+	      "                        inferred from the newest file's modification time)\n"
+	      "      --chunk-size SIZE bytes per work unit, with K/M/G suffix (default 8M)\n"
+	      "  -h, --help            this help\n"
+	      "  -V, --version         version\n"
+	      "\n"
+	      "exit status: 0 success, 1 an input could not be read, 2 usage error\n",
+	      out);
+}
+
+static int parse_size(const char *s, size_t *out)
+{
+	errno = 0;
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno != 0 || end == s)
+		return 0;
+	unsigned shift = 0;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	default: break;
+	}
+	if (*end == 'i' || *end == 'B')
+		end += *end == 'i' && end[1] == 'B' ? 2 : 1;
+	if (*end != '\0' || v == 0 || v > (~0ull >> shift))
+		return 0;
+	*out = (size_t)(v << shift);
+	return 1;
+}
+
+static int parse_options(int argc, char **argv, struct cli_options *o, int *first_path)
+{
+	enum { OPT_CHUNK_SIZE = 256 };
+	static const struct option longopts[] = {
+		{"format", required_argument, NULL, 'f'},
+		{"year", required_argument, NULL, 'y'},
+		{"chunk-size", required_argument, NULL, OPT_CHUNK_SIZE},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+	while ((c = getopt_long(argc, argv, "f:y:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (strcmp(optarg, "text") == 0)
+				o->format = FORMAT_TEXT;
+			else if (strcmp(optarg, "json") == 0)
+				o->format = FORMAT_JSON;
+			else {
+				fprintf(stderr, "pftally: unknown format '%s' (text, json)\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'y': {
+			char *end;
+			long y = strtol(optarg, &end, 10);
+			if (*end != '\0' || y < 1970 || y > 9999) {
+				fprintf(stderr, "pftally: --year wants a year like 2024, not '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			o->tally.year = (int32_t)y;
+			break;
+		}
+		case OPT_CHUNK_SIZE:
+			if (!parse_size(optarg, &o->tally.chunk_size)) {
+				fprintf(stderr, "pftally: bad --chunk-size '%s' (e.g. 64K, 8M)\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			exit(EXIT_OK);
+		case 'V':
+			printf("pftally %s\n", PFT_VERSION);
+			exit(EXIT_OK);
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fputs("pftally: no input: give a log file, a directory or - for stdin\n", stderr);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	*first_path = optind;
+	return EXIT_OK;
+}
+
+static int report_error(const struct pft_error *err)
+{
+	fputs("pftally: ", stderr);
+	if (err->path[0])
+		fprintf(stderr, "%s: ", err->path);
+	fputs(pft_status_str(err->status), stderr);
+	if (err->offset)
+		fprintf(stderr, " at byte %llu", (unsigned long long)err->offset);
+	if (err->detail[0])
+		fprintf(stderr, ": %s", err->detail);
+	if (err->sys_errno)
+		fprintf(stderr, " (%s)", strerror(err->sys_errno));
+	fputc('\n', stderr);
+	return err->status == PFT_ERR_USAGE ? EXIT_USAGE : EXIT_INPUT;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli_options o = {.format = FORMAT_TEXT};
+	int first_path = 0;
+	int code = parse_options(argc, argv, &o, &first_path);
+	if (code != EXIT_OK)
+		return code;
+
+	struct pft_error err = {0};
+	struct pft_inputs inputs = {0};
+	if (pft_inputs_expand((const char *const *)argv + first_path, (size_t)(argc - first_path),
+			      &inputs, &err) != PFT_OK)
+		return report_error(&err);
+
+	struct pft_result result;
+	if (pft_tally(&inputs, &o.tally, &result, &err) != PFT_OK) {
+		pft_inputs_free(&inputs);
+		return report_error(&err);
+	}
+	enum pft_status status = o.format == FORMAT_JSON ? pft_report_json(&result, stdout)
+							 : pft_report_text(&result, stdout);
+	if (status == PFT_OK && fflush(stdout) != 0)
+		status = PFT_ERR_IO;
+	pft_result_free(&result);
+	pft_inputs_free(&inputs);
+	if (status != PFT_OK) {
+		fprintf(stderr, "pftally: writing the report: %s\n", strerror(errno));
+		return EXIT_INPUT;
+	}
+	return EXIT_OK;
+}

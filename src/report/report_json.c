@@ -1,0 +1,248 @@
+/* JSON report (schema "pftally-1", documented in README.md). */
+#include <inttypes.h>
+#include <string.h>
+
+#include "report/report.h"
+
+const struct pft_status_column pft_attempt_columns[] = {
+	{"sent", PFT_DS_SENT},
+	{"deferred", PFT_DS_DEFERRED},
+	{"bounced", PFT_DS_BOUNCED},
+	{"softbounce", PFT_DS_SOFTBOUNCE},
+	{"deliverable", PFT_DS_DELIVERABLE},
+	{"undeliverable", PFT_DS_UNDELIVERABLE},
+	{"undeliverable_not_cached", PFT_DS_UNDELIVERABLE_NOT_CACHED},
+	{"other", PFT_DS_OTHER},
+};
+const size_t pft_n_attempt_columns = sizeof pft_attempt_columns / sizeof pft_attempt_columns[0];
+
+uint64_t pft_attempts_total(const struct pft_counts *c)
+{
+	uint64_t total = 0;
+	for (size_t i = 0; i < pft_n_attempt_columns; i++)
+		total += c->attempts[pft_attempt_columns[i].status];
+	return total;
+}
+
+static size_t utf8_sequence(const unsigned char *p, size_t n)
+{
+	unsigned char c = p[0];
+	size_t len;
+	uint32_t cp;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		len = 2, cp = c & 0x1F;
+	else if (c >= 0xE0 && c <= 0xEF)
+		len = 3, cp = c & 0x0F;
+	else if (c >= 0xF0 && c <= 0xF4)
+		len = 4, cp = c & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3F);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+		return 0;
+	return len;
+}
+
+void pft_json_write_string(FILE *out, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	putc('"', out);
+	for (size_t i = 0; i < n;) {
+		unsigned char c = p[i];
+		if (c == '"' || c == '\\') {
+			putc('\\', out);
+			putc(c, out);
+			i++;
+		} else if (c < 0x20 || c == 0x7F) {
+			fprintf(out, "\\u%04x", c);
+			i++;
+		} else {
+			size_t len = utf8_sequence(p + i, n - i);
+			if (len == 0) {
+				fputs("\\ufffd", out);
+				i++;
+			} else {
+				fwrite(p + i, 1, len, out);
+				i += len;
+			}
+		}
+	}
+	putc('"', out);
+}
+
+static void write_key(FILE *out, const char *key)
+{
+	pft_json_write_string(out, key, strlen(key));
+	fputs(": ", out);
+}
+
+static void write_attempts(FILE *out, const struct pft_counts *c)
+{
+	fprintf(out, "{\"total\": %" PRIu64, pft_attempts_total(c));
+	for (size_t i = 0; i < pft_n_attempt_columns; i++)
+		fprintf(out, ", \"%s\": %" PRIu64, pft_attempt_columns[i].key,
+			c->attempts[pft_attempt_columns[i].status]);
+	putc('}', out);
+}
+
+static void write_outcomes(FILE *out, const struct pft_counts *c)
+{
+	for (int o = 0; o < PFT_OUT_COUNT; o++)
+		fprintf(out, "%s\"%s\": %" PRIu64, o ? ", " : "", pft_outcome_name((enum pft_outcome)o),
+			c->recipients[o]);
+}
+
+static void write_cell(FILE *out, const struct pft_counts *c)
+{
+	fputs("{\"attempts\": ", out);
+	write_attempts(out, c);
+	fputs(", \"recipients\": {", out);
+	write_outcomes(out, c);
+	fputs("}}", out);
+}
+
+static void write_breakdown(FILE *out, const char *key, const struct pft_named_counts *v, size_t n)
+{
+	fprintf(out, "  \"%s\": {", key);
+	for (size_t i = 0; i < n; i++) {
+		fputs(i ? ",\n    " : "\n    ", out);
+		write_key(out, v[i].name);
+		write_cell(out, &v[i].counts);
+	}
+	fputs(n ? "\n  },\n" : "},\n", out);
+}
+
+static void write_civil(FILE *out, const struct pft_civil *c)
+{
+	fprintf(out, "\"%04d-%02u-%02uT%02u:%02u:%02u\"", c->year, c->month, c->day, c->hour, c->min,
+		c->sec);
+}
+
+static void write_recipients(FILE *out, const struct pft_totals *t)
+{
+	uint64_t total = 0;
+	for (int o = 0; o < PFT_OUT_COUNT; o++)
+		total += t->all.recipients[o];
+	fprintf(out, "  \"recipients\": {\"total\": %" PRIu64 ", ", total);
+	write_outcomes(out, &t->all);
+	fprintf(out, ", \"deferred_ever\": %" PRIu64, t->rcpt_deferred_ever);
+	fprintf(out, ", \"deferred_then_sent\": %" PRIu64, t->rcpt_deferred_then[PFT_OUT_SENT]);
+	fprintf(out, ", \"deferred_then_bounced\": %" PRIu64, t->rcpt_deferred_then[PFT_OUT_BOUNCED]);
+	fprintf(out, ", \"deferred_then_expired\": %" PRIu64, t->rcpt_deferred_then[PFT_OUT_EXPIRED]);
+	fprintf(out, ", \"deferred_then_pending\": %" PRIu64, t->rcpt_deferred_then[PFT_OUT_PENDING]);
+	fprintf(out, ", \"probes\": %" PRIu64 "},\n", t->rcpt_probes);
+}
+
+static void write_inputs(FILE *out, const struct pft_result *r)
+{
+	fputs("  \"inputs\": {\n    \"files\": [", out);
+	for (size_t i = 0; i < r->n_files; i++) {
+		const struct pft_result_file *f = &r->files[i];
+		fputs(i ? ",\n      {\"path\": " : "\n      {\"path\": ", out);
+		pft_json_write_string(out, f->path, strlen(f->path));
+		fprintf(out, ", \"format\": \"%s\", \"bytes\": %" PRIu64 ", \"lines\": %" PRIu64 "}",
+			f->format, f->bytes, f->lines);
+	}
+	fputs(r->n_files ? "\n    ],\n" : "],\n", out);
+	fputs("    \"unrecognized_samples\": {", out);
+	int first = 1;
+	for (int k = 0; k < PFT_UNREC_REASON_COUNT; k++) {
+		if (r->n_samples[k] == 0)
+			continue;
+		fprintf(out, "%s\n      \"%s\": [", first ? "" : ",",
+			pft_unrec_reason_name((enum pft_unrec_reason)k));
+		first = 0;
+		for (int i = 0; i < r->n_samples[k]; i++) {
+			const struct pft_sample *s = &r->samples[k][i];
+			fprintf(out, "%s{\"file\": ", i ? ", " : "");
+			const char *path = r->files[s->file_index].path;
+			pft_json_write_string(out, path, strlen(path));
+			fprintf(out, ", \"line\": %" PRIu64 ", \"text\": ", s->line);
+			pft_json_write_string(out, s->text, strlen(s->text));
+			putc('}', out);
+		}
+		putc(']', out);
+	}
+	fputs(first ? "}\n  }\n" : "\n    }\n  }\n", out);
+}
+
+enum pft_status pft_report_json(const struct pft_result *r, FILE *out)
+{
+	const struct pft_totals *t = &r->totals;
+	fprintf(out, "{\n  \"schema\": \"%s\",\n", PFT_JSON_SCHEMA);
+	fputs("  \"time_range\": ", out);
+	if (r->has_time) {
+		fputs("{\"first\": ", out);
+		write_civil(out, &r->first);
+		fputs(", \"last\": ", out);
+		write_civil(out, &r->last);
+		fputs("},\n", out);
+	} else {
+		fputs("null,\n", out);
+	}
+	fputs("  \"attempts\": ", out);
+	write_attempts(out, &t->all);
+	fputs(",\n", out);
+	write_recipients(out, t);
+	fprintf(out,
+		"  \"messages\": {\"total\": %" PRIu64 ", \"closed\": %" PRIu64 ", \"pending\": %" PRIu64
+		", \"expired\": %" PRIu64 ", \"with_deferral\": %" PRIu64 ", \"with_bounce\": %" PRIu64
+		", \"notifications\": %" PRIu64 ", \"rejected\": %" PRIu64 "},\n",
+		t->msg_total, t->msg_closed, t->msg_pending, t->msg_expired, t->msg_with_deferral,
+		t->msg_with_bounce,
+		t->notifications[PFT_NOTIFY_NON_DELIVERY] + t->notifications[PFT_NOTIFY_DELAY] +
+			t->notifications[PFT_NOTIFY_SUCCESS] + t->notifications[PFT_NOTIFY_POSTMASTER],
+		t->msg_rejected);
+	fprintf(out,
+		"  \"notifications\": {\"non_delivery\": %" PRIu64 ", \"delay\": %" PRIu64
+		", \"success\": %" PRIu64 ", \"postmaster\": %" PRIu64 "},\n",
+		t->notifications[PFT_NOTIFY_NON_DELIVERY], t->notifications[PFT_NOTIFY_DELAY],
+		t->notifications[PFT_NOTIFY_SUCCESS], t->notifications[PFT_NOTIFY_POSTMASTER]);
+	fprintf(out, "  \"rejects\": {\"noqueue\": %" PRIu64 ", \"with_queue_id\": %" PRIu64 "},\n",
+		t->rejects_noqueue, t->rejects_with_queue_id);
+	fputs("  \"dsn\": {", out);
+	for (size_t i = 0; i < r->n_dsn; i++) {
+		pft_dsn d = r->dsn[i].code;
+		fprintf(out, "%s\"%u.%u.%u\": %" PRIu64, i ? ", " : "", PFT_DSN_CLASS(d),
+			PFT_DSN_SUBJECT(d), PFT_DSN_DETAIL(d), r->dsn[i].attempts);
+	}
+	fputs("},\n", out);
+	fprintf(out,
+		"  \"lines\": {\"total\": %" PRIu64 ", \"postfix\": %" PRIu64
+		", \"other_programs\": %" PRIu64 ", \"malformed\": %" PRIu64
+		", \"unrecognized\": %" PRIu64 ", \"orphan_removed\": %" PRIu64 "},\n",
+		t->lines_total, t->lines_postfix, t->lines_other_programs, t->lines_malformed,
+		t->lines_unrecognized, t->lines_orphan_removed);
+	fputs("  \"unrecognized\": {", out);
+	int first = 1;
+	for (int k = 1; k < PFT_UNREC_REASON_COUNT; k++) {
+		if (t->unrecognized[k] == 0)
+			continue;
+		fprintf(out, "%s\"%s\": %" PRIu64, first ? "" : ", ",
+			pft_unrec_reason_name((enum pft_unrec_reason)k), t->unrecognized[k]);
+		first = 0;
+	}
+	fputs("},\n  \"programs\": {", out);
+	for (size_t i = 0; i < r->n_programs; i++) {
+		fputs(i ? ", " : "", out);
+		write_key(out, r->programs[i].name);
+		fprintf(out, "%" PRIu64, r->programs[i].count);
+	}
+	fputs("},\n", out);
+	write_breakdown(out, "by_domain", r->domains, r->n_domains);
+	write_breakdown(out, "by_relay", r->relays, r->n_relays);
+	write_breakdown(out, "by_day", r->days, r->n_days);
+	write_breakdown(out, "by_hour", r->hours, r->n_hours);
+	write_inputs(out, r);
+	fputs("}\n", out);
+	return ferror(out) ? PFT_ERR_IO : PFT_OK;
+}
