@@ -20,6 +20,7 @@ enum output_format { FORMAT_TEXT, FORMAT_JSON };
 
 struct cli_options {
 	enum output_format format;
+	int no_mmap;
 	struct pft_tally_options tally;
 };
 
@@ -37,6 +38,7 @@ static void usage(FILE *out)
 	      "  -y, --year YYYY       year of the newest syslog line without a year (default:\n"
 	      "                        inferred from the newest file's modification time)\n"
 	      "      --chunk-size SIZE bytes per work unit, with K/M/G suffix (default 8M)\n"
+	      "      --no-mmap         read plain files with read() instead of mapping them\n"
 	      "  -h, --help            this help\n"
 	      "  -V, --version         version\n"
 	      "\n"
@@ -68,11 +70,12 @@ static int parse_size(const char *s, size_t *out)
 
 static int parse_options(int argc, char **argv, struct cli_options *o, int *first_path)
 {
-	enum { OPT_CHUNK_SIZE = 256 };
+	enum { OPT_CHUNK_SIZE = 256, OPT_NO_MMAP };
 	static const struct option longopts[] = {
 		{"format", required_argument, NULL, 'f'},
 		{"year", required_argument, NULL, 'y'},
 		{"chunk-size", required_argument, NULL, OPT_CHUNK_SIZE},
+		{"no-mmap", no_argument, NULL, OPT_NO_MMAP},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -105,6 +108,9 @@ static int parse_options(int argc, char **argv, struct cli_options *o, int *firs
 				fprintf(stderr, "pftally: bad --chunk-size '%s' (e.g. 64K, 8M)\n", optarg);
 				return EXIT_USAGE;
 			}
+			break;
+		case OPT_NO_MMAP:
+			o->no_mmap = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -155,6 +161,13 @@ int main(int argc, char **argv)
 	if (pft_inputs_expand((const char *const *)argv + first_path, (size_t)(argc - first_path),
 			      &inputs, &err) != PFT_OK)
 		return report_error(&err);
+	if (inputs.n_files == 0) {
+		fputs("pftally: no mail-log files found in the given paths\n", stderr);
+		pft_inputs_free(&inputs);
+		return EXIT_INPUT;
+	}
+	for (size_t i = 0; o.no_mmap && i < inputs.n_files; i++)
+		inputs.files[i].no_mmap = 1;
 
 	struct pft_result result;
 	if (pft_tally(&inputs, &o.tally, &result, &err) != PFT_OK) {

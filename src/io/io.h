@@ -28,13 +28,21 @@ enum pft_format {
 /*! pft_format_name() : "plain", "gzip" or "zstd". */
 const char *pft_format_name(enum pft_format format);
 
+struct pft_io_pipe;
+
 struct pft_input_file {
 	char *path;             /* as given or as found in a directory; "-" for stdin */
 	enum pft_format format;
-	uint64_t size;          /* on-disk size in bytes (0 for stdin / pipes) */
+	uint64_t size;          /* on-disk size in bytes (0 for pipes) */
 	time_t mtime;           /* modification time; 0 if unknown (pipe) */
 	uint32_t stream;        /* index of the rotation set this file belongs to */
 	uint8_t is_stdin;
+	uint8_t no_mmap;        /* plain text is read with read(), not mapped: set for pipes and
+				 * for a live log (unsuffixed name, modified in the last minutes:
+				 * copytruncate would make a mapping raise SIGBUS); the CLI may set
+				 * it on every file (--no-mmap) */
+	struct pft_io_pipe *pipe; /* internal: stdin or a FIFO, kept open since sniffing with the
+				   * bytes sniffed; such a file can be read only once */
 };
 
 struct pft_inputs {
@@ -45,7 +53,10 @@ struct pft_inputs {
 
 /*! pft_inputs_expand() : expands paths into *out (owned by the caller, freed with
  *  pft_inputs_free()). A directory contributes its mail-log files (names starting with
- *  "mail", "maillog" or ending in ".log", plus their rotated forms), not its subdirectories.
+ *  "mail", "maillog" or ending in ".log", plus their rotated forms), not its subdirectories,
+ *  hidden files, or the per-level copies mail.err, mail.warn, mail.info, ... that some syslog
+ *  setups write beside mail.log (they repeat its lines). A file named twice (or by two
+ *  names) is read once.
  *  @return PFT_OK, or an error naming the path (missing file, unreadable, unsupported format
  *  such as xz/bzip2/lz4 or binary data). */
 PFT_MUST_CHECK enum pft_status pft_inputs_expand(const char *const *paths, size_t n_paths,
@@ -72,8 +83,15 @@ typedef enum pft_status (*pft_chunk_fn)(void *ctx, const struct pft_chunk *chunk
 
 /*! pft_input_read() : decodes inputs->files[file_index] and calls fn for each chunk, in order.
  *  Chunks hold whole lines and are at most chunk_size bytes, except that a line longer than
- *  chunk_size makes a chunk of its own. A non-OK status from fn stops reading and is returned.
- *  @return PFT_OK, or an error naming the file and byte offset (corrupt/truncated data). */
+ *  chunk_size makes a chunk of its own. Chunks are greedy (each takes every line that fits),
+ *  so a text is cut at the same places whatever its format or reader. chunk_size is clamped
+ *  to [1, 256 MiB]; a line longer than 256 MiB is an error (PFT_ERR_FORMAT), not a buffer
+ *  that grows without bound. A non-OK status from fn stops reading and is returned as is.
+ *  An empty file makes no chunk. Different files may be read on different threads at once;
+ *  stdin and FIFOs can be read only once. PFT_FORCE_INFLATE=zlib in the environment makes
+ *  gzip go through zlib even when ISA-L is built in (tests, fuzzing).
+ *  @return PFT_OK, or an error naming the file and byte offset (corrupt/truncated data: the
+ *  compressed offset; I/O errors and over-long lines: the decoded offset). */
 PFT_MUST_CHECK enum pft_status pft_input_read(const struct pft_inputs *inputs, size_t file_index,
 					      size_t chunk_size, pft_chunk_fn fn, void *ctx,
 					      struct pft_error *err);
