@@ -95,6 +95,22 @@ enum pft_unrec_reason {
 	PFT_UNREC_REASON_COUNT
 };
 
+/* The action word of a reject-like record ("QID: reject: ...", "NOQUEUE: milter-reject: ...").
+ * Only REJECT, MILTER_REJECT, PROXY_REJECT and DISCARD make a PFT_EV_REJECT event; the others
+ * are PFT_EV_POSTFIX_INFO lines that still carry stage, dsn, from and to, so that a report can
+ * count them apart (reject_warning is what a reject *would* have been: warn_if_reject). */
+enum pft_action {
+	PFT_ACTION_NONE = 0,
+	PFT_ACTION_REJECT,          /* reject: (smtpd restrictions, postscreen, cleanup checks) */
+	PFT_ACTION_MILTER_REJECT,   /* milter-reject: */
+	PFT_ACTION_PROXY_REJECT,    /* proxy-reject: (before-queue content filter) */
+	PFT_ACTION_DISCARD,         /* discard: / milter-discard: (accepted, then dropped) */
+	PFT_ACTION_REJECT_WARNING,  /* reject_warning: (INFO) */
+	PFT_ACTION_HOLD,            /* hold: / milter-hold: (INFO: the message stays queued) */
+	PFT_ACTION_OTHER,           /* filter:, redirect:, prepend:, replace:, warning: ... (INFO) */
+	PFT_ACTION_COUNT
+};
+
 /* Reject stages as smtpd logs them. */
 enum pft_reject_stage {
 	PFT_STAGE_NONE = 0, PFT_STAGE_CONNECT, PFT_STAGE_HELO, PFT_STAGE_EHLO, PFT_STAGE_MAIL,
@@ -128,12 +144,20 @@ struct pft_event {
 	uint64_t size;                 /* qmgr size= */
 	uint32_t nrcpt;                /* qmgr nrcpt= */
 	enum pft_notification_kind notify;
-	struct pft_slice new_qid;      /* NOTIFICATION: the notification's QID */
+	struct pft_slice new_qid;      /* NOTIFICATION: the notification's QID. DELIVERY with
+					* status=sent: the QID in "(... queued as QID)" or
+					* "(forwarded as QID)" when it has Postfix QID syntax
+					* (a hop; it may also be a remote server's ID) */
 	enum pft_reject_stage reject_stage;
 	uint8_t noqueue;               /* REJECT: 1 for "NOQUEUE:" */
 	uint8_t ends_message;          /* REJECT by cleanup (reject/discard) or milter-reject at
 					* END-OF-MESSAGE/DATA: the queue file is dropped, no
 					* "removed" will follow */
+	enum pft_action action;        /* REJECT and reject-like INFO lines: the action word */
+	struct pft_slice client;       /* CLIENT: NAME[ADDR] of client=; REJECT: the client after
+					* "from" ("name[addr]", postscreen "[addr]:port") */
+	struct pft_slice orig_qid;     /* CLIENT: orig_queue_id= (content filter re-injection
+					* with XFORWARD): the parent message's QID */
 };
 
 #endif /* PFTALLY_EVENT_H */
