@@ -22,6 +22,7 @@ enum pft_status {
 	PFT_ERR_CORRUPT,        /* compressed stream is corrupt or truncated */
 	PFT_ERR_USAGE,          /* bad option or argument */
 	PFT_ERR_YEAR,           /* BSD timestamps but no way to infer the year */
+	PFT_ERR_CANCELLED,      /* stopped because another part of the run failed */
 };
 
 /* Where a failure happened: filled by the module that failed, read by the CLI. */

@@ -100,6 +100,7 @@ struct pft_part_sample {
 struct pft_part {
 	uint32_t file_index, stream;
 	uint64_t lines, bytes;
+	uint64_t stored_end;            /* the chunk's pft_chunk.stored_end (progress) */
 	struct pft_agg agg;
 	struct pft_year_track year;     /* relative to the chunk's first BSD line */
 	struct pft_strmap frags;        /* message key -> struct pft_frag */
@@ -132,16 +133,47 @@ PFT_MUST_CHECK enum pft_status pft_merge_part(struct pft_merge *merge, struct pf
 PFT_MUST_CHECK enum pft_status pft_merge_finish(struct pft_merge *merge, int32_t forced_year,
 						struct pft_result *out, struct pft_error *err);
 
+/*! pft_merge_open_count() : lifecycles open right now (a mail queue's worth). */
+size_t pft_merge_open_count(const struct pft_merge *merge);
+
 /* ---- the whole run ----------------------------------------------------------------------- */
+
+struct pft_progress {
+	uint64_t stored_done, stored_total; /* bytes of the files as stored (compressed) */
+	uint64_t decoded_done;              /* text bytes merged so far */
+	size_t file_index;                  /* file being merged */
+	double elapsed;                     /* seconds since the start */
+	int finished;                       /* last call */
+};
+
+typedef void (*pft_progress_fn)(void *ctx, const struct pft_progress *progress);
+
+/* Where the time went (--stats). CPU seconds per stage, summed over its threads. */
+struct pft_tally_stats {
+	unsigned workers, readers;
+	double wall;
+	double cpu_read;        /* reading, decompressing, cutting chunks */
+	double cpu_parse;       /* scanning, parsing and building parts */
+	double cpu_merge;       /* the ordered merge (and folding) */
+	double wait_merge;      /* wall time the merger waited for parts */
+	uint64_t chunks, decoded_bytes;
+	size_t peak_open;       /* most lifecycles open at once */
+};
 
 struct pft_tally_options {
 	size_t chunk_size;              /* bytes per chunk; 0 = default */
 	int32_t year;                   /* --year, 0 = infer from mtimes */
+	unsigned threads;               /* worker threads; 0 = online CPUs */
+	pft_progress_fn progress;       /* called from the merging thread, ~10 times a second */
+	void *progress_ctx;
+	struct pft_tally_stats *stats;  /* filled when non-NULL */
 };
 
-#define PFT_DEFAULT_CHUNK_SIZE ((size_t)8 << 20)
+#define PFT_DEFAULT_CHUNK_SIZE ((size_t)4 << 20)
 
-/*! pft_tally() : reads every input in order and computes the result. */
+/*! pft_tally() : reads every input and computes the result: reader threads decode files
+ *  (several at once) into chunks, worker threads turn chunks into parts, and the calling
+ *  thread merges the parts in input order. The result is the same for any thread count. */
 PFT_MUST_CHECK enum pft_status pft_tally(const struct pft_inputs *inputs,
 					 const struct pft_tally_options *options,
 					 struct pft_result *out, struct pft_error *err);

@@ -170,6 +170,11 @@ enum pft_status pft_merge_part(struct pft_merge *m, struct pft_part *part)
 	return PFT_OK;
 }
 
+size_t pft_merge_open_count(const struct pft_merge *m)
+{
+	return m->open.count;
+}
+
 /* ---- finishing: resolve years, sort, build the result ----------------------------------- */
 
 static pft_stamp resolve(const int32_t *last_year, const struct stream_state *streams, pft_stamp s)

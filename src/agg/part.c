@@ -33,6 +33,7 @@ static void part_init(struct pft_part *part, const struct pft_chunk *chunk, uint
 	part->file_index = chunk->file_index;
 	part->stream = stream;
 	part->bytes = chunk->len;
+	part->stored_end = chunk->stored_end;
 	pft_agg_init(&part->agg);
 	pft_strmap_init(&part->frags, sizeof(struct pft_frag));
 }

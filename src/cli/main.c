@@ -5,8 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "agg/agg.h"
+#include "cli/progress.h"
 #include "io/io.h"
 #include "report/report.h"
 
@@ -21,6 +24,8 @@ enum output_format { FORMAT_TEXT, FORMAT_JSON };
 struct cli_options {
 	enum output_format format;
 	int no_mmap;
+	int progress;           /* 1 on, 0 off, -1 when stderr is a terminal */
+	int stats;
 	struct pft_tally_options tally;
 };
 
@@ -39,6 +44,10 @@ static void usage(FILE *out)
 	      "                        inferred from the newest file's modification time)\n"
 	      "      --chunk-size SIZE bytes per work unit, with K/M/G suffix (default 8M)\n"
 	      "      --no-mmap         read plain files with read() instead of mapping them\n"
+	      "  -j, --threads N       worker threads (default: online CPUs)\n"
+	      "      --progress        progress bar on stderr (default when it is a terminal)\n"
+	      "      --no-progress     no progress bar\n"
+	      "      --stats           print where the time went on stderr\n"
 	      "  -h, --help            this help\n"
 	      "  -V, --version         version\n"
 	      "\n"
@@ -70,18 +79,22 @@ static int parse_size(const char *s, size_t *out)
 
 static int parse_options(int argc, char **argv, struct cli_options *o, int *first_path)
 {
-	enum { OPT_CHUNK_SIZE = 256, OPT_NO_MMAP };
+	enum { OPT_CHUNK_SIZE = 256, OPT_NO_MMAP, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_STATS };
 	static const struct option longopts[] = {
 		{"format", required_argument, NULL, 'f'},
 		{"year", required_argument, NULL, 'y'},
 		{"chunk-size", required_argument, NULL, OPT_CHUNK_SIZE},
 		{"no-mmap", no_argument, NULL, OPT_NO_MMAP},
+		{"threads", required_argument, NULL, 'j'},
+		{"progress", no_argument, NULL, OPT_PROGRESS},
+		{"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+		{"stats", no_argument, NULL, OPT_STATS},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
-	while ((c = getopt_long(argc, argv, "f:y:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:y:j:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (strcmp(optarg, "text") == 0)
@@ -111,6 +124,25 @@ static int parse_options(int argc, char **argv, struct cli_options *o, int *firs
 			break;
 		case OPT_NO_MMAP:
 			o->no_mmap = 1;
+			break;
+		case 'j': {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+			if (*end != '\0' || n < 1 || n > 1024) {
+				fprintf(stderr, "pftally: --threads wants 1..1024, not '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			o->tally.threads = (unsigned)n;
+			break;
+		}
+		case OPT_PROGRESS:
+			o->progress = 1;
+			break;
+		case OPT_NO_PROGRESS:
+			o->progress = 0;
+			break;
+		case OPT_STATS:
+			o->stats = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -150,7 +182,7 @@ static int report_error(const struct pft_error *err)
 
 int main(int argc, char **argv)
 {
-	struct cli_options o = {.format = FORMAT_TEXT};
+	struct cli_options o = {.format = FORMAT_TEXT, .progress = -1};
 	int first_path = 0;
 	int code = parse_options(argc, argv, &o, &first_path);
 	if (code != EXIT_OK)
@@ -169,15 +201,30 @@ int main(int argc, char **argv)
 	for (size_t i = 0; o.no_mmap && i < inputs.n_files; i++)
 		inputs.files[i].no_mmap = 1;
 
+	struct cli_progress progress = {.out = stderr, .inputs = &inputs};
+	if (o.progress == 1 || (o.progress == -1 && isatty(STDERR_FILENO))) {
+		o.tally.progress = cli_progress_draw;
+		o.tally.progress_ctx = &progress;
+	}
+	struct pft_tally_stats stats;
+	o.tally.stats = &stats;
+
 	struct pft_result result;
 	if (pft_tally(&inputs, &o.tally, &result, &err) != PFT_OK) {
+		cli_progress_draw(&progress, &(struct pft_progress){.finished = 1});
 		pft_inputs_free(&inputs);
 		return report_error(&err);
 	}
+	struct timespec r0, r1;
+	clock_gettime(CLOCK_MONOTONIC, &r0);
 	enum pft_status status = o.format == FORMAT_JSON ? pft_report_json(&result, stdout)
 							 : pft_report_text(&result, stdout);
 	if (status == PFT_OK && fflush(stdout) != 0)
 		status = PFT_ERR_IO;
+	clock_gettime(CLOCK_MONOTONIC, &r1);
+	if (o.stats)
+		cli_stats_print(stderr, &stats,
+				(double)(r1.tv_sec - r0.tv_sec) + (double)(r1.tv_nsec - r0.tv_nsec) * 1e-9);
 	pft_result_free(&result);
 	pft_inputs_free(&inputs);
 	if (status != PFT_OK) {

@@ -14,6 +14,7 @@ const char *pft_status_str(enum pft_status status)
 	case PFT_ERR_CORRUPT: return "corrupt or truncated compressed data";
 	case PFT_ERR_USAGE: return "usage error";
 	case PFT_ERR_YEAR: return "cannot infer the year of syslog timestamps";
+	case PFT_ERR_CANCELLED: return "cancelled";
 	}
 	return "unknown error";
 }

@@ -8,8 +8,8 @@
  *
  * pft_input_read() decodes one file (plain: mmap or read(); gzip: ISA-L, zlib fallback, multi
  * member; zstd: libzstd, multi frame) and hands it to a callback as chunks that end on '\n'
- * (only the last chunk of a file may end without one). The chunk memory is valid only during
- * the callback. */
+ * (only the last chunk of a file may end without one). The chunk memory is valid during the
+ * callback, or until released when the callback retains it (pft_chunk_retain). */
 #ifndef PFT_IO_H
 #define PFT_IO_H
 
@@ -72,12 +72,24 @@ int pft_rotation_compare(const char *a, const char *b);
  *  "/var/log/mail.log.2.gz") into buf. Exposed for tests. */
 void pft_rotation_base(const char *path, char *buf, size_t size);
 
+/* The memory a chunk lives in: a mapping window or a decode buffer, reference counted so a
+ * worker thread can keep a chunk after the reader's callback has returned. */
+struct pft_chunk_owner;
+
 struct pft_chunk {
 	const char *data;       /* text, ends with '\n' unless it is the file's last chunk */
 	size_t len;
 	uint32_t file_index;    /* index into pft_inputs.files */
 	uint64_t offset;        /* offset of data[0] in the file's decoded text */
+	struct pft_chunk_owner *owner; /* NULL: data is valid during the callback only */
+	uint64_t stored_end;    /* bytes of the file as stored (compressed) read so far: progress */
 };
+
+/*! pft_chunk_retain() : keeps chunk->data valid after the callback returns, until a matching
+ *  pft_chunk_release(chunk->owner). A chunk without owner is copied by the caller instead.
+ *  Thread-safe: the reader may go on decoding while workers hold earlier chunks. */
+void pft_chunk_retain(const struct pft_chunk *chunk);
+void pft_chunk_release(struct pft_chunk_owner *owner);
 
 typedef enum pft_status (*pft_chunk_fn)(void *ctx, const struct pft_chunk *chunk);
 

@@ -251,6 +251,7 @@ enum pft_status pft_io_read_gzip(struct pft_io_source *src, struct pft_io_chunke
 		return pft_error_set(err, PFT_ERR_NOMEM, 0, src->path, 0, "input buffer");
 	gi.ip = gi.in;
 	struct pft_io_linebuf lb;
+	ck->stored_pos = &src->offset;
 	enum pft_status status = pft_io_linebuf_init(&lb, ck->chunk_size, src->path, err);
 	if (status == PFT_OK) {
 #ifdef PFT_HAVE_ISAL

@@ -58,6 +58,8 @@ struct pft_io_chunker {
 	const char *path;
 	uint32_t file_index;
 	size_t chunk_size;      /* >= 1 */
+	struct pft_chunk_owner *owner; /* the memory of the text being emitted */
+	const uint64_t *stored_pos; /* compressed bytes read so far (decoders), or NULL */
 	size_t max_line;
 	/* A line longer than chunk_size whose end is not in the buffer yet: [ll_start,
 	 * ll_scanned) holds no '\n', so the search resumes at ll_scanned. */
@@ -79,6 +81,8 @@ PFT_MUST_CHECK enum pft_status pft_io_chunker_emit(struct pft_io_chunker *ck, co
  * shorter than a chunk or a long line whose end was not decoded yet); buf[0] is at decoded
  * offset `base`. */
 struct pft_io_linebuf {
+	struct pft_chunk_owner *owner; /* owns buf; when a consumer still holds chunks of it, the
+					* pending bytes move to a fresh buffer instead */
 	char *buf;
 	size_t cap;
 	size_t pos;
@@ -109,6 +113,13 @@ PFT_MUST_CHECK enum pft_status pft_io_read_gzip(struct pft_io_source *src,
 						struct pft_io_chunker *ck, struct pft_error *err);
 PFT_MUST_CHECK enum pft_status pft_io_read_zstd(struct pft_io_source *src,
 						struct pft_io_chunker *ck, struct pft_error *err);
+
+/*! pft_io_owner_new() : an owner of mem (munmap'ed when is_map, else free'd) holding one
+ *  reference, for the reader. @return NULL if out of memory. */
+struct pft_chunk_owner *pft_io_owner_new(void *mem, size_t len, int is_map);
+
+/*! pft_io_owner_shared() : 1 when someone besides the reader holds a reference. */
+int pft_io_owner_shared(struct pft_chunk_owner *owner);
 
 /* Tunables, changed only by tests (before any read): the map window and the line cap. 0
  * restores a default. */

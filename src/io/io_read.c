@@ -1,6 +1,7 @@
 /* pftally — reading one input: chunking, plain text (mmap windows or read()), dispatch to the
  * gzip and zstd decoders. */
 #include "io/io_internal.h"
+#include "io/io_guard.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -133,6 +134,8 @@ enum pft_status pft_io_chunker_emit(struct pft_io_chunker *ck, const char *text,
 			.len = n,
 			.file_index = ck->file_index,
 			.offset = offset + pos,
+			.owner = ck->owner,
+			.stored_end = ck->stored_pos ? *ck->stored_pos : offset + pos + n,
 		};
 		status = ck->fn(ck->ctx, &chunk);
 		if (status != PFT_OK)
@@ -157,18 +160,41 @@ enum pft_status pft_io_linebuf_init(struct pft_io_linebuf *lb, size_t chunk_size
 		cap = (size_t)4 << 20;
 	memset(lb, 0, sizeof *lb);
 	lb->buf = malloc(cap);
-	if (lb->buf == NULL)
+	lb->owner = lb->buf ? pft_io_owner_new(lb->buf, cap, 0) : NULL;
+	if (lb->owner == NULL) {
+		free(lb->buf);
 		return pft_error_set(err, PFT_ERR_NOMEM, 0, path, 0, "line buffer of %zu bytes",
 				     cap);
+	}
 	lb->cap = cap;
 	return PFT_OK;
 }
 
 void pft_io_linebuf_free(struct pft_io_linebuf *lb)
 {
-	free(lb->buf);
+	pft_chunk_release(lb->owner); /* frees buf unless a consumer still holds chunks */
+	lb->owner = NULL;
 	lb->buf = NULL;
 	lb->cap = lb->pos = lb->fill = 0;
+}
+
+/* Moves the pending bytes into a fresh buffer of the same size: the old one still holds
+ * chunks a consumer has retained. */
+static enum pft_status linebuf_renew(struct pft_io_linebuf *lb, const char *path,
+				     struct pft_error *err)
+{
+	char *buf = malloc(lb->cap);
+	struct pft_chunk_owner *owner = buf ? pft_io_owner_new(buf, lb->cap, 0) : NULL;
+	if (owner == NULL) {
+		free(buf);
+		return pft_error_set(err, PFT_ERR_NOMEM, 0, path, lb->base,
+				     "line buffer of %zu bytes", lb->cap);
+	}
+	memcpy(buf, lb->buf + lb->pos, lb->fill - lb->pos);
+	pft_chunk_release(lb->owner);
+	lb->owner = owner;
+	lb->buf = buf;
+	return PFT_OK;
 }
 
 enum pft_status pft_io_linebuf_space(struct pft_io_linebuf *lb, char **out, size_t *out_len,
@@ -176,7 +202,10 @@ enum pft_status pft_io_linebuf_space(struct pft_io_linebuf *lb, char **out, size
 {
 	if (lb->pos > 0) {
 		/* What is left is a partial line (or less than a chunk): short, cheap to move. */
-		memmove(lb->buf, lb->buf + lb->pos, lb->fill - lb->pos);
+		if (pft_io_owner_shared(lb->owner))
+			PFT_TRY(linebuf_renew(lb, path, err));
+		else
+			memmove(lb->buf, lb->buf + lb->pos, lb->fill - lb->pos);
 		lb->base += lb->pos;
 		lb->fill -= lb->pos;
 		lb->pos = 0;
@@ -185,10 +214,16 @@ enum pft_status pft_io_linebuf_space(struct pft_io_linebuf *lb, char **out, size
 		/* Full and nothing handed out: the buffer is smaller than a chunk, or holds the
 		 * start of a line longer than a chunk. The chunker caps the line length. */
 		size_t cap = lb->cap * 2;
-		char *grown = realloc(lb->buf, cap);
-		if (grown == NULL)
+		char *grown = malloc(cap);
+		struct pft_chunk_owner *owner = grown ? pft_io_owner_new(grown, cap, 0) : NULL;
+		if (owner == NULL) {
+			free(grown);
 			return pft_error_set(err, PFT_ERR_NOMEM, 0, path, lb->base,
 					     "line buffer of %zu bytes", cap);
+		}
+		memcpy(grown, lb->buf, lb->fill);
+		pft_chunk_release(lb->owner);
+		lb->owner = owner;
 		lb->buf = grown;
 		lb->cap = cap;
 	}
@@ -201,6 +236,7 @@ enum pft_status pft_io_linebuf_commit(struct pft_io_linebuf *lb, struct pft_io_c
 				      size_t n, int eof, struct pft_error *err)
 {
 	lb->fill += n;
+	ck->owner = lb->owner;
 	size_t consumed = 0;
 	const enum pft_status status = pft_io_chunker_emit(
 		ck, lb->buf + lb->pos, lb->fill - lb->pos, lb->base + lb->pos, eof, &consumed, err);
@@ -235,6 +271,23 @@ static enum pft_status read_plain_fd(struct pft_io_source *src, struct pft_io_ch
 	return status;
 }
 
+/* The chunker over mapped text, with a landing pad for SIGBUS (see io_guard.h). */
+static enum pft_status emit_guarded(struct pft_io_chunker *ck, const char *text, size_t len,
+				    uint64_t offset, int eof, size_t *consumed, struct pft_error *err)
+{
+	sigjmp_buf jb;
+	sigjmp_buf *outer = pft_io_guard_jmp;
+	if (sigsetjmp(jb, 1) != 0) {
+		pft_io_guard_jmp = outer;
+		return pft_error_set(err, PFT_ERR_IO, 0, ck->path, offset,
+				     "the file shrank while it was read");
+	}
+	pft_io_guard_jmp = &jb;
+	const enum pft_status status = pft_io_chunker_emit(ck, text, len, offset, eof, consumed, err);
+	pft_io_guard_jmp = outer;
+	return status;
+}
+
 /* Maps the file in windows and hands out slices of the mappings: no copy. Sets *map_failed
  * (and returns PFT_OK) when mapping is refused at *pos, so the caller reads from there. */
 static enum pft_status read_plain_mmap(int fd, const char *path, uint64_t size,
@@ -260,12 +313,19 @@ static enum pft_status read_plain_mmap(int fd, const char *path, uint64_t size,
 			return PFT_OK;
 		}
 		(void)madvise(map, map_len, MADV_SEQUENTIAL);
+		/* The window is unmapped when the last chunk in it is released. */
+		ck->owner = pft_io_owner_new(map, map_len, 1);
+		if (ck->owner == NULL) {
+			munmap(map, map_len);
+			return pft_error_set(err, PFT_ERR_NOMEM, 0, path, *pos, NULL);
+		}
 		const size_t skip = (size_t)(*pos - map_off);
 		const int eof = map_off + map_len == size;
 		size_t consumed = 0;
-		const enum pft_status status = pft_io_chunker_emit(
-			ck, (const char *)map + skip, map_len - skip, *pos, eof, &consumed, err);
-		munmap(map, map_len);
+		const enum pft_status status = emit_guarded(ck, (const char *)map + skip,
+							    map_len - skip, *pos, eof, &consumed, err);
+		pft_chunk_release(ck->owner);
+		ck->owner = NULL;
 		if (status != PFT_OK)
 			return status;
 		if (consumed == 0 && !eof) {
@@ -291,6 +351,7 @@ static enum pft_status read_plain_file(const struct pft_input_file *file, int fd
 			return pft_error_set(err, PFT_ERR_IO, errno, file->path, 0,
 					     "cannot stat: %s", strerror(errno));
 		if (S_ISREG(st.st_mode)) {
+			pft_io_guard_install();
 			int map_failed;
 			PFT_TRY(read_plain_mmap(fd, file->path, (uint64_t)st.st_size, ck, &pos,
 						&map_failed, err));

@@ -18,6 +18,7 @@ enum pft_status pft_io_read_zstd(struct pft_io_source *src, struct pft_io_chunke
 		status = pft_error_set(err, PFT_ERR_NOMEM, 0, src->path, 0, "zstd decoder");
 		goto out;
 	}
+	ck->stored_pos = &src->offset;
 	status = pft_io_linebuf_init(&lb, ck->chunk_size, src->path, err);
 	if (status != PFT_OK)
 		goto out;
