@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/arena.h"
 #include "common/strmap.h"
 #include "io/io.h"
 #include "pftally/result.h"
@@ -30,6 +31,8 @@ struct pft_agg {
 	struct pft_strmap relays;       /* relay host -> struct pft_counts */
 	struct pft_strmap hours;        /* 8-byte pft_stamp of the hour -> struct pft_counts */
 	struct pft_strmap programs;     /* syslog tag -> uint64_t lines */
+	pft_stamp last_hour;            /* cache: consecutive lines share their hour */
+	struct pft_counts *last_hour_cell;
 };
 
 void pft_agg_init(struct pft_agg *agg);
@@ -48,6 +51,7 @@ PFT_MUST_CHECK enum pft_status pft_agg_count_attempt(struct pft_agg *agg,
 struct pft_rcpt;
 
 struct pft_life {
+	struct pft_arena *arena;        /* memory comes from here (a part's), or the heap if NULL */
 	uint32_t flags;                 /* PFT_LIFE_* */
 	pft_stamp expired_at, ended_at;
 	struct pft_rcpt *rcpts;
@@ -67,8 +71,14 @@ enum {
 	PFT_LIFE_REJECTED = 1u << 5,
 };
 
-struct pft_life *pft_life_new(void);
+/*! pft_life_new() : an empty lifecycle in arena (NULL: on the heap). */
+struct pft_life *pft_life_new(struct pft_arena *arena);
+
+/*! pft_life_free() : frees a heap lifecycle; one in an arena goes with its arena. */
 void pft_life_free(struct pft_life *life);
+
+/*! pft_life_to_heap() : a heap copy of life (which is left as it is); NULL if out of memory. */
+struct pft_life *pft_life_to_heap(const struct pft_life *life);
 
 /*! pft_life_apply() : applies one event of this message. */
 PFT_MUST_CHECK enum pft_status pft_life_apply(struct pft_life *life, const struct pft_event *ev,
@@ -81,13 +91,20 @@ PFT_MUST_CHECK enum pft_status pft_life_append(struct pft_life *life, const stru
 /*! pft_life_shift_years() : moves the relative years of the stamps in life. */
 void pft_life_shift_years(struct pft_life *life, int32_t delta);
 
-/*! pft_life_fold() : counts a finished (ended) or pending lifecycle into agg. */
-PFT_MUST_CHECK enum pft_status pft_life_fold(struct pft_agg *agg, const struct pft_life *life);
+/*! pft_life_fold() : counts a finished (ended) or pending lifecycle into agg with sign +1,
+ *  or takes back an earlier fold of the same lifecycle with sign -1 (counters are modular,
+ *  so a fold and its undo cancel exactly). A lifecycle with no content is an orphan
+ *  `removed`. */
+PFT_MUST_CHECK enum pft_status pft_life_fold(struct pft_agg *agg, const struct pft_life *life,
+					     int sign);
 
 /* ---- parts (one chunk) ------------------------------------------------------------------- */
 
 struct pft_frag {
-	struct pft_life *head;          /* events before the chunk's first end of lifecycle */
+	/* Events before the chunk's first end of lifecycle. A head that ended is already
+	 * folded into the part as if no lifecycle of its key were open before the chunk; the
+	 * merge corrects that in the rare case one was. */
+	struct pft_life *head;
 	struct pft_life *tail;          /* lifecycle opened after the last end, still open */
 };
 
@@ -98,6 +115,7 @@ struct pft_part_sample {
 };
 
 struct pft_part {
+	struct pft_arena arena;         /* fragments and their lifecycles */
 	uint32_t file_index, stream;
 	uint64_t lines, bytes;
 	uint64_t stored_end;            /* the chunk's pft_chunk.stored_end (progress) */
@@ -108,6 +126,12 @@ struct pft_part {
 	size_t n_samples;
 	uint8_t per_reason[PFT_UNREC_REASON_COUNT];
 	pft_stamp rel_min, rel_max, abs_min, abs_max;
+	struct program_cache {          /* the tags seen last: most lines repeat one */
+		const char *tag;        /* the map's copy of the key */
+		uint32_t len;
+		uint64_t *lines;
+	} programs[4];
+	unsigned programs_next;
 };
 
 /*! pft_part_build() : parses and aggregates one chunk. part is initialised by this call and

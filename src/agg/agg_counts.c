@@ -8,6 +8,8 @@
 void pft_agg_init(struct pft_agg *agg)
 {
 	memset(&agg->t, 0, sizeof agg->t);
+	agg->last_hour = PFT_STAMP_NONE;
+	agg->last_hour_cell = NULL;
 	pft_strmap_init(&agg->dsn, sizeof(uint64_t));
 	pft_strmap_init(&agg->domains, sizeof(struct pft_counts));
 	pft_strmap_init(&agg->relays, sizeof(struct pft_counts));
@@ -50,7 +52,12 @@ struct pft_counts *pft_agg_counts(struct pft_strmap *map, const void *key, size_
 struct pft_counts *pft_agg_hour(struct pft_agg *agg, pft_stamp when)
 {
 	pft_stamp hour = pft_stamp_hour(when);
-	return pft_agg_counts(&agg->hours, &hour, sizeof hour);
+	if (hour == agg->last_hour && agg->last_hour_cell != NULL)
+		return agg->last_hour_cell;
+	struct pft_counts *cell = pft_agg_counts(&agg->hours, &hour, sizeof hour);
+	agg->last_hour = hour;
+	agg->last_hour_cell = cell;
+	return cell;
 }
 
 size_t pft_domain_key(const char *addr, size_t len, char *buf, size_t size)

@@ -22,19 +22,74 @@ struct pft_rcpt {
 
 #define INDEX_FROM 8 /* recipients searched linearly below this count */
 
-struct pft_life *pft_life_new(void)
+struct pft_life *pft_life_new(struct pft_arena *arena)
 {
-	return calloc(1, sizeof(struct pft_life));
+	struct pft_life *life = arena ? pft_arena_alloc(arena, sizeof *life)
+				      : malloc(sizeof *life);
+	if (life != NULL) {
+		memset(life, 0, sizeof *life);
+		life->arena = arena;
+	}
+	return life;
 }
 
 void pft_life_free(struct pft_life *life)
 {
-	if (life == NULL)
+	if (life == NULL || life->arena != NULL)
 		return;
 	free(life->rcpts);
 	free(life->index);
 	free(life->strings);
 	free(life);
+}
+
+/* Grows an array of life from old_size to new_size bytes (contents kept). */
+static void *grow(struct pft_life *life, void *old, size_t old_size, size_t new_size)
+{
+	if (life->arena == NULL)
+		return realloc(old, new_size);
+	void *p = pft_arena_alloc(life->arena, new_size);
+	if (p != NULL && old_size > 0)
+		memcpy(p, old, old_size);
+	return p;
+}
+
+static void *zalloc(struct pft_life *life, size_t size)
+{
+	void *p = life->arena ? pft_arena_alloc(life->arena, size) : malloc(size);
+	if (p != NULL)
+		memset(p, 0, size);
+	return p;
+}
+
+static void release(struct pft_life *life, void *p)
+{
+	if (life->arena == NULL)
+		free(p);
+}
+
+struct pft_life *pft_life_to_heap(const struct pft_life *src)
+{
+	struct pft_life *life = pft_life_new(NULL);
+	if (life == NULL)
+		return NULL;
+	*life = *src;
+	life->arena = NULL;
+	life->rcpts = src->cap_rcpts ? malloc(src->cap_rcpts * sizeof *src->rcpts) : NULL;
+	life->strings = src->strings_cap ? malloc(src->strings_cap) : NULL;
+	life->index = src->index_cap ? malloc(src->index_cap * sizeof *src->index) : NULL;
+	if ((src->cap_rcpts && !life->rcpts) || (src->strings_cap && !life->strings) ||
+	    (src->index_cap && !life->index)) {
+		pft_life_free(life);
+		return NULL;
+	}
+	if (src->n_rcpts)
+		memcpy(life->rcpts, src->rcpts, src->n_rcpts * sizeof *src->rcpts);
+	if (src->strings_len)
+		memcpy(life->strings, src->strings, src->strings_len);
+	if (src->index_cap)
+		memcpy(life->index, src->index, src->index_cap * sizeof *src->index);
+	return life;
 }
 
 static const char *rcpt_addr(const struct pft_life *life, const struct pft_rcpt *r)
@@ -48,7 +103,7 @@ static int store_string(struct pft_life *life, const char *p, uint32_t n, uint32
 		uint32_t cap = life->strings_cap ? life->strings_cap : 128;
 		while (cap < life->strings_len + n)
 			cap *= 2;
-		char *grown = realloc(life->strings, cap);
+		char *grown = grow(life, life->strings, life->strings_len, cap);
 		if (grown == NULL)
 			return 0;
 		life->strings = grown;
@@ -71,10 +126,10 @@ static int index_insert(struct pft_life *life, uint32_t i)
 
 static int index_rebuild(struct pft_life *life, uint32_t cap)
 {
-	uint32_t *index = calloc(cap, sizeof *index);
+	uint32_t *index = zalloc(life, cap * sizeof *index);
 	if (index == NULL)
 		return 0;
-	free(life->index);
+	release(life, life->index);
 	life->index = index;
 	life->index_cap = cap;
 	for (uint32_t i = 0; i < life->n_rcpts; i++)
@@ -111,7 +166,8 @@ static struct pft_rcpt *rcpt_get(struct pft_life *life, const char *addr, uint32
 		return r;
 	if (life->n_rcpts == life->cap_rcpts) {
 		uint32_t cap = life->cap_rcpts ? life->cap_rcpts * 2 : 2;
-		struct pft_rcpt *grown = realloc(life->rcpts, cap * sizeof *grown);
+		struct pft_rcpt *grown =
+			grow(life, life->rcpts, life->n_rcpts * sizeof *grown, cap * sizeof *grown);
 		if (grown == NULL)
 			return NULL;
 		life->rcpts = grown;
@@ -274,31 +330,36 @@ static enum pft_outcome rcpt_outcome(const struct pft_life *life, const struct p
 	return PFT_OUT_PENDING;
 }
 
-enum pft_status pft_life_fold(struct pft_agg *agg, const struct pft_life *life)
+enum pft_status pft_life_fold(struct pft_agg *agg, const struct pft_life *life, int sign)
 {
+	const uint64_t d = (uint64_t)(int64_t)sign; /* +1 or -1 (mod 2^64) */
 	struct pft_totals *t = &agg->t;
-	t->msg_total++;
+	if (!(life->flags & PFT_LIFE_CONTENT)) {
+		t->lines_orphan_removed += d;
+		return PFT_OK;
+	}
+	t->msg_total += d;
 	if (life->flags & PFT_LIFE_ENDED)
-		t->msg_closed++;
+		t->msg_closed += d;
 	else
-		t->msg_pending++;
-	t->msg_expired += (life->flags & PFT_LIFE_EXPIRED) != 0;
-	t->msg_with_deferral += (life->flags & PFT_LIFE_DEFERRAL) != 0;
-	t->msg_with_bounce += (life->flags & PFT_LIFE_BOUNCE) != 0;
-	t->msg_rejected += (life->flags & PFT_LIFE_REJECTED) != 0;
+		t->msg_pending += d;
+	t->msg_expired += (life->flags & PFT_LIFE_EXPIRED) ? d : 0;
+	t->msg_with_deferral += (life->flags & PFT_LIFE_DEFERRAL) ? d : 0;
+	t->msg_with_bounce += (life->flags & PFT_LIFE_BOUNCE) ? d : 0;
+	t->msg_rejected += (life->flags & PFT_LIFE_REJECTED) ? d : 0;
 
 	for (uint32_t i = 0; i < life->n_rcpts; i++) {
 		const struct pft_rcpt *r = &life->rcpts[i];
 		if (r->seen == RCPT_PROBE) {
-			t->rcpt_probes++;
+			t->rcpt_probes += d;
 			continue;
 		}
 		pft_stamp when;
 		enum pft_outcome o = rcpt_outcome(life, r, &when);
-		t->all.recipients[o]++;
+		t->all.recipients[o] += d;
 		if (r->deferrals > 0) {
-			t->rcpt_deferred_ever++;
-			t->rcpt_deferred_then[o]++;
+			t->rcpt_deferred_ever += d;
+			t->rcpt_deferred_then[o] += d;
 		}
 		char domain[256];
 		size_t dn = pft_domain_key(rcpt_addr(life, r), r->addr_len, domain, sizeof domain);
@@ -308,9 +369,9 @@ enum pft_status pft_life_fold(struct pft_agg *agg, const struct pft_life *life)
 		struct pft_counts *by_hour = pft_agg_hour(agg, when);
 		if (by_domain == NULL || by_relay == NULL || by_hour == NULL)
 			return PFT_ERR_NOMEM;
-		by_domain->recipients[o]++;
-		by_relay->recipients[o]++;
-		by_hour->recipients[o]++;
+		by_domain->recipients[o] += d;
+		by_relay->recipients[o] += d;
+		by_hour->recipients[o] += d;
 	}
 	return PFT_OK;
 }

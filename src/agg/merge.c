@@ -87,20 +87,22 @@ static enum pft_status merge_fragment(struct pft_merge *m, const struct pft_strm
 {
 	struct pft_life **slot = pft_strmap_find(&m->open, e->key, e->key_len, e->hash);
 	struct pft_life *open = slot ? *slot : NULL;
-	if (f->head != NULL) {
-		pft_life_shift_years(f->head, shift);
-		if (open != NULL) {
-			PFT_TRY(pft_life_append(open, f->head));
-			pft_life_free(f->head);
-		} else {
-			open = f->head;
+	struct pft_life *head = f->head;
+	if (head != NULL && open == NULL) {
+		/* The usual case: nothing open before, so a head that ended was counted right
+		 * by the worker; one still running becomes the open lifecycle. */
+		if (!(head->flags & PFT_LIFE_ENDED)) {
+			pft_life_shift_years(head, shift);
+			if ((open = pft_life_to_heap(head)) == NULL)
+				return PFT_ERR_NOMEM;
 		}
-		f->head = NULL;
+	} else if (head != NULL) {
+		pft_life_shift_years(head, shift);
+		if (head->flags & PFT_LIFE_ENDED) /* take back the worker's count of it alone */
+			PFT_TRY(pft_life_fold(&m->agg, head, -1));
+		PFT_TRY(pft_life_append(open, head));
 		if (open->flags & PFT_LIFE_ENDED) {
-			if (open->flags & PFT_LIFE_CONTENT)
-				PFT_TRY(pft_life_fold(&m->agg, open));
-			else
-				m->agg.t.lines_orphan_removed++;
+			PFT_TRY(pft_life_fold(&m->agg, open, +1));
 			pft_life_free(open);
 			open = NULL;
 		}
@@ -108,8 +110,8 @@ static enum pft_status merge_fragment(struct pft_merge *m, const struct pft_strm
 	if (f->tail != NULL) {
 		pft_life_shift_years(f->tail, shift);
 		pft_life_free(open); /* NULL unless the part is inconsistent */
-		open = f->tail;
-		f->tail = NULL;
+		if ((open = pft_life_to_heap(f->tail)) == NULL)
+			return PFT_ERR_NOMEM;
 	}
 	if (open == NULL) {
 		if (slot != NULL)
@@ -122,6 +124,7 @@ static enum pft_status merge_fragment(struct pft_merge *m, const struct pft_strm
 			pft_life_free(open);
 			return PFT_ERR_NOMEM;
 		}
+		/* A fresh slot: the key storage is the map's own. */
 	}
 	*slot = open;
 	return PFT_OK;
@@ -386,7 +389,7 @@ enum pft_status pft_merge_finish(struct pft_merge *m, int32_t forced_year, struc
 	{
 		struct pft_life *life = *(struct pft_life **)e->value;
 		if (status == PFT_OK && (life->flags & PFT_LIFE_CONTENT))
-			status = pft_life_fold(&m->agg, life);
+			status = pft_life_fold(&m->agg, life, +1);
 	}
 	out->totals = m->agg.t;
 	if (status == PFT_OK)

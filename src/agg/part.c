@@ -35,18 +35,13 @@ static void part_init(struct pft_part *part, const struct pft_chunk *chunk, uint
 	part->bytes = chunk->len;
 	part->stored_end = chunk->stored_end;
 	pft_agg_init(&part->agg);
-	pft_strmap_init(&part->frags, sizeof(struct pft_frag));
+	pft_strmap_init_arena(&part->frags, sizeof(struct pft_frag), &part->arena);
 }
 
 void pft_part_free(struct pft_part *part)
 {
-	PFT_STRMAP_FOREACH(&part->frags, e)
-	{
-		struct pft_frag *f = e->value;
-		pft_life_free(f->head);
-		pft_life_free(f->tail);
-	}
 	pft_strmap_free(&part->frags);
+	pft_arena_free(&part->arena); /* the fragments and their lifecycles */
 	pft_agg_free(&part->agg);
 	for (size_t i = 0; i < part->n_samples; i++)
 		free(part->samples[i].text);
@@ -133,25 +128,36 @@ static enum pft_status apply_to_fragment(struct pft_part *part, const struct pft
 		part->agg.t.lines_orphan_removed++;
 		return PFT_OK;
 	}
-	if (*target == NULL && (*target = pft_life_new()) == NULL)
+	if (*target == NULL && (*target = pft_life_new(&part->arena)) == NULL)
 		return PFT_ERR_NOMEM;
 	PFT_TRY(pft_life_apply(*target, ev, when));
-	if (target == &f->tail && ((*target)->flags & PFT_LIFE_ENDED)) {
-		/* A whole lifecycle inside this chunk: count it now. */
-		PFT_TRY(pft_life_fold(&part->agg, f->tail));
-		pft_life_free(f->tail);
-		f->tail = NULL;
-	}
+	if (!((*target)->flags & PFT_LIFE_ENDED))
+		return PFT_OK;
+	/* A lifecycle ended: count it here, on the worker. A tail started in this chunk, so it
+	 * is whole; a head is counted as if it were (see struct pft_frag) and kept for the
+	 * merge's check. */
+	PFT_TRY(pft_life_fold(&part->agg, *target, +1));
+	if (target == &f->tail)
+		f->tail = NULL; /* its memory goes with the part's arena */
 	return PFT_OK;
 }
 
 static enum pft_status count_program(struct pft_part *part, const struct pft_slice *program)
 {
-	uint64_t *n = pft_strmap_upsert(&part->agg.programs, program->p, program->n,
-					pft_hash_bytes(program->p, program->n, 0), NULL);
+	for (unsigned i = 0; i < 4; i++) {
+		struct program_cache *c = &part->programs[i];
+		if (c->len == program->n && c->tag != NULL && memcmp(c->tag, program->p, c->len) == 0) {
+			++*c->lines;
+			return PFT_OK;
+		}
+	}
+	uint64_t hash = pft_hash_bytes(program->p, program->n, 0);
+	uint64_t *n = pft_strmap_upsert(&part->agg.programs, program->p, program->n, hash, NULL);
 	if (n == NULL)
 		return PFT_ERR_NOMEM;
 	++*n;
+	part->programs[part->programs_next++ % 4] = (struct program_cache){
+		.tag = pft_strmap_key_of(&part->agg.programs, n), .len = program->n, .lines = n};
 	return PFT_OK;
 }
 
@@ -205,12 +211,13 @@ enum pft_status pft_part_build(struct pft_part *part, const struct pft_chunk *ch
 	part_init(part, chunk, stream);
 	const char *p = chunk->data, *end = chunk->data + chunk->len;
 	uint64_t line_index = 0;
-	while (p < end) {
+	enum pft_status status = PFT_OK;
+	while (status == PFT_OK && p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *line_end = nl ? nl : end;
-		PFT_TRY(part_line(part, p, (size_t)(line_end - p), line_index++));
+		status = part_line(part, p, (size_t)(line_end - p), line_index++);
 		p = nl ? nl + 1 : end;
 	}
 	part->lines = line_index;
-	return PFT_OK;
+	return status;
 }

@@ -25,7 +25,7 @@
 #include "agg/agg.h"
 #include "io/io_guard.h"
 
-#define BUDGET_PER_FILE 4u /* chunks of one file in flight (read, parsed, or waiting) */
+#define BUDGET_PER_FILE 16u /* chunks of one file in flight (read, parsed, or waiting) */
 
 struct job {
 	struct pft_chunk chunk;

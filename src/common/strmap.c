@@ -1,5 +1,7 @@
 #include "common/strmap.h"
 
+#include "common/arena.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,9 +18,15 @@ void pft_strmap_init(struct pft_strmap *map, size_t value_size)
 	map->value_size = value_size;
 }
 
+void pft_strmap_init_arena(struct pft_strmap *map, size_t value_size, struct pft_arena *arena)
+{
+	pft_strmap_init(map, value_size);
+	map->arena = arena;
+}
+
 void pft_strmap_free(struct pft_strmap *map)
 {
-	for (size_t i = 0; i < map->capacity; i++)
+	for (size_t i = 0; map->arena == NULL && i < map->capacity; i++)
 		if (map->slots[i].key != NULL)
 			free(map->slots[i].value);
 	free(map->slots);
@@ -78,7 +86,8 @@ void *pft_strmap_upsert(struct pft_strmap *map, const void *key, size_t key_len,
 	if (e->key != NULL)
 		return e->value;
 	size_t span = value_span(map);
-	unsigned char *block = malloc(span + key_len + 1);
+	unsigned char *block = map->arena ? pft_arena_alloc(map->arena, span + key_len + 1)
+					  : malloc(span + key_len + 1);
 	if (block == NULL)
 		return NULL;
 	memset(block, 0, span);
@@ -94,6 +103,11 @@ void *pft_strmap_upsert(struct pft_strmap *map, const void *key, size_t key_len,
 	return block;
 }
 
+const char *pft_strmap_key_of(const struct pft_strmap *map, const void *value)
+{
+	return (const char *)value + value_span(map);
+}
+
 int pft_strmap_remove(struct pft_strmap *map, const void *key, size_t key_len, uint64_t hash)
 {
 	if (map->count == 0)
@@ -101,7 +115,8 @@ int pft_strmap_remove(struct pft_strmap *map, const void *key, size_t key_len, u
 	size_t mask = map->capacity - 1, i = probe(map, key, key_len, hash);
 	if (map->slots[i].key == NULL)
 		return 0;
-	free(map->slots[i].value);
+	if (map->arena == NULL)
+		free(map->slots[i].value);
 	/* Backward-shift deletion: move later entries of the probe run into the hole when their
 	 * home slot is not cyclically within (hole, j]. */
 	size_t j = i;

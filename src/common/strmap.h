@@ -15,14 +15,21 @@ struct pft_strmap_entry {
 	void *value;            /* value_size bytes owned by the map */
 };
 
+struct pft_arena;
+
 struct pft_strmap {
 	struct pft_strmap_entry *slots; /* capacity slots; key == NULL means empty */
 	size_t capacity;                /* power of two */
 	size_t count;
 	size_t value_size;
+	struct pft_arena *arena;        /* entries come from here when non-NULL (never freed one
+					 * by one) */
 };
 
 void pft_strmap_init(struct pft_strmap *map, size_t value_size);
+
+/*! pft_strmap_init_arena() : a map whose entries are carved from arena (freed with it). */
+void pft_strmap_init_arena(struct pft_strmap *map, size_t value_size, struct pft_arena *arena);
 void pft_strmap_free(struct pft_strmap *map);
 
 /*! pft_strmap_find() : @return the value for key, or NULL. */
@@ -33,6 +40,9 @@ void *pft_strmap_find(const struct pft_strmap *map, const void *key, size_t key_
  *  *added, if non-NULL) when absent; NULL only when out of memory. */
 void *pft_strmap_upsert(struct pft_strmap *map, const void *key, size_t key_len, uint64_t hash,
 			int *added);
+
+/*! pft_strmap_key_of() : the map's NUL-terminated copy of the key of a value it returned. */
+const char *pft_strmap_key_of(const struct pft_strmap *map, const void *value);
 
 /*! pft_strmap_remove() : removes key if present and frees its entry (backward-shift
  *  deletion, no tombstones). @return 1 if it was there. */

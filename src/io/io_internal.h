@@ -60,6 +60,7 @@ struct pft_io_chunker {
 	size_t chunk_size;      /* >= 1 */
 	struct pft_chunk_owner *owner; /* the memory of the text being emitted */
 	const uint64_t *stored_pos; /* compressed bytes read so far (decoders), or NULL */
+	uint64_t cutting_at;    /* decoded offset of the chunk being cut (for error reports) */
 	size_t max_line;
 	/* A line longer than chunk_size whose end is not in the buffer yet: [ll_start,
 	 * ll_scanned) holds no '\n', so the search resumes at ll_scanned. */

@@ -98,6 +98,7 @@ enum pft_status pft_io_chunker_emit(struct pft_io_chunker *ck, const char *text,
 		const char *start = text + pos;
 		const char *nl;
 		size_t n;
+		ck->cutting_at = offset + pos;
 		if (eof && avail <= cs) {
 			n = avail;      /* the rest fits in one chunk */
 		} else if ((nl = memrchr(start, '\n', cs)) != NULL) {
@@ -279,7 +280,7 @@ static enum pft_status emit_guarded(struct pft_io_chunker *ck, const char *text,
 	sigjmp_buf *outer = pft_io_guard_jmp;
 	if (sigsetjmp(jb, 1) != 0) {
 		pft_io_guard_jmp = outer;
-		return pft_error_set(err, PFT_ERR_IO, 0, ck->path, offset,
+		return pft_error_set(err, PFT_ERR_IO, 0, ck->path, ck->cutting_at,
 				     "the file shrank while it was read");
 	}
 	pft_io_guard_jmp = &jb;

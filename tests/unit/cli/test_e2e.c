@@ -86,8 +86,31 @@ Test(property, same_json_for_any_chunk_size_and_split, .timeout = 300)
 		cr_expect_str_eq(json, reference, "chunk size %s changes the JSON", sizes[i]);
 		free(json);
 	}
-	/* The rotated set, given newest first, as a directory, and through stdin pieces. */
-	char *set = invariant_part(run_ok(PFTALLY " --format json --chunk-size 5K "
+	/* Any thread count, with tiny and large chunks, mapped or read(). */
+	static const char *const engines[] = {
+		"-j 1", "-j 2", "-j 3 --chunk-size 2K", "-j 8 --chunk-size 1K", "-j 8",
+		"-j 2 --no-mmap", "-j 3 --no-mmap --chunk-size 7K",
+	};
+	for (size_t i = 0; i < sizeof engines / sizeof engines[0]; i++) {
+		char *json = invariant_part(
+			run_ok(PFTALLY " --format json %s %s/one.log", engines[i], dir));
+		cr_expect_str_eq(json, reference, "%s changes the JSON", engines[i]);
+		free(json);
+	}
+	/* Single- and multi-frame zstd (two frames concatenated, as pzstd writes). */
+	char *zst = invariant_part(run_ok(
+		"zstd -q -c %s/one.log > %s/one.log.zst && head -c 300000 %s/one.log > %s/a && "
+		"tail -c +300001 %s/one.log > %s/b && zstd -q -c %s/a > %s/multi.zst && "
+		"zstd -q -c %s/b >> %s/multi.zst && touch -r %s/one.log %s/one.log.zst %s/multi.zst && "
+		PFTALLY " --format json -j 3 %s/one.log.zst",
+		dir, dir, dir, dir, dir, dir, dir, dir, dir, dir, dir, dir, dir, dir));
+	cr_expect_str_eq(zst, reference, "zstd differs from plain");
+	char *multi = invariant_part(run_ok(PFTALLY " --format json -j 2 %s/multi.zst", dir));
+	cr_expect_str_eq(multi, reference, "multi-frame zstd differs from plain");
+	free(zst);
+	free(multi);
+	/* The rotated set, given newest first, and as a directory. */
+	char *set = invariant_part(run_ok(PFTALLY " --format json --chunk-size 5K -j 3 "
 					  "%s/set/mail.log %s/set/mail.log.1 %s/set/mail.log.2.gz "
 					  "%s/set/mail.log.3.zst", dir, dir, dir, dir));
 	cr_expect_str_eq(set, reference, "rotated set differs from the single file");
