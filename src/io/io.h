@@ -38,7 +38,7 @@ struct pft_input_file {
 	uint32_t stream;        /* index of the rotation set this file belongs to */
 	uint8_t is_stdin;
 	uint8_t no_mmap;        /* plain text is read with read(), not mapped: set for pipes and
-				 * for a live log (unsuffixed name, modified in the last minutes:
+				 * for a file modified in the last minute (a live log:
 				 * copytruncate would make a mapping raise SIGBUS); the CLI may set
 				 * it on every file (--no-mmap) */
 	struct pft_io_pipe *pipe; /* internal: stdin or a FIFO, kept open since sniffing with the

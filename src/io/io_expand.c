@@ -12,9 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
-/* A plain file without a rotation suffix, modified this recently, may be the live log: it
- * is read, not mapped (copytruncate would turn a mapping into SIGBUS). */
-#define PFT_IO_LIVE_SECONDS 300
+/* A plain file modified this recently may still be written (the live log, or a file being
+ * rotated): it is read, not mapped (copytruncate would turn a mapping into SIGBUS; the SIGBUS
+ * guard reports such a file, reading avoids the failure). */
+#define PFT_IO_LIVE_SECONDS 60
 
 /* ---- rotation names ---------------------------------------------------------------------- */
 
@@ -478,10 +479,8 @@ static enum pft_status sniff(struct cand *c, time_t now, struct pft_error *err)
 				     strerror(read_errno));
 	PFT_TRY(classify(c, head, (size_t)n, &f->format, err));
 
-	struct rot_name r;
-	rot_parse(base_name(c->path), &r);
 	const time_t age = now - f->mtime;
-	f->no_mmap = r.kind == ROT_LIVE && (age < PFT_IO_LIVE_SECONDS);
+	f->no_mmap = age < PFT_IO_LIVE_SECONDS;
 	return PFT_OK;
 }
 
