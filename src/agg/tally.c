@@ -11,12 +11,14 @@
  * Back-pressure: each file has a budget of chunks in flight (a semaphore the reader waits on
  * and the merger posts), so memory does not depend on input size, and a file read ahead of
  * the merge never starves the file being merged (its budget is its own). Threads sleep on
- * semaphores; the data itself passes through ck_ring and ck_pr loads and stores. */
+ * semaphores; jobs pass through a ck_ring. Results and the end of a file are published with
+ * C11 release stores and read with acquire loads, which ThreadSanitizer can check. */
 #include <ck_pr.h>
 #include <ck_ring.h>
 #include <errno.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -42,9 +44,9 @@ struct result {
 
 struct file_state {
 	sem_t budget;
-	struct result **slots;  /* BUDGET_PER_FILE slots, index % BUDGET_PER_FILE */
+	_Atomic(struct result *) *slots; /* BUDGET_PER_FILE slots, index % BUDGET_PER_FILE */
 	uint64_t n_chunks;      /* valid once done */
-	int done;
+	atomic_int done;        /* released by the reader after n_chunks, status and err */
 	enum pft_status status; /* the reader's, valid once done */
 	struct pft_error err;
 	uint64_t stored_done;   /* merged, in bytes as stored */
@@ -143,9 +145,8 @@ static void *reader_main(void *arg)
 		if (status != PFT_OK && fs->err.status == PFT_OK)
 			pft_error_set(&fs->err, status, 0, e->in->files[f].path, 0, NULL);
 		fs->status = status;
-		ck_pr_store_64(&fs->n_chunks, ctx.index);
-		ck_pr_fence_store();
-		ck_pr_store_int(&fs->done, 1);
+		fs->n_chunks = ctx.index;
+		atomic_store_explicit(&fs->done, 1, memory_order_release);
 		sem_post(&e->parts_ready);
 	}
 	e->cpu_read[ta->id] = now(CLOCK_THREAD_CPUTIME_ID) - cpu0;
@@ -199,8 +200,8 @@ static void *worker_main(void *arg)
 		free(job->copy);
 		if (r != NULL) {
 			struct file_state *fs = &e->files[job->chunk.file_index];
-			ck_pr_fence_store();
-			ck_pr_store_ptr(&fs->slots[job->index % BUDGET_PER_FILE], r);
+			atomic_store_explicit(&fs->slots[job->index % BUDGET_PER_FILE], r,
+					      memory_order_release);
 		}
 		free(job);
 		sem_post(&e->parts_ready);
@@ -239,11 +240,10 @@ static enum pft_status merge_all(struct engine *e, struct pft_merge *m,
 	for (size_t f = 0; f < e->in->n_files; f++) {
 		struct file_state *fs = &e->files[f];
 		for (uint64_t c = 0;;) {
-			struct result **slot = &fs->slots[c % BUDGET_PER_FILE];
-			struct result *r = ck_pr_load_ptr(slot);
+			_Atomic(struct result *) *slot = &fs->slots[c % BUDGET_PER_FILE];
+			struct result *r = atomic_load_explicit(slot, memory_order_acquire);
 			if (r != NULL) {
-				ck_pr_fence_load();
-				ck_pr_store_ptr(slot, NULL);
+				atomic_store_explicit(slot, NULL, memory_order_relaxed);
 				enum pft_status status = r->status;
 				if (status == PFT_OK) {
 					status = pft_merge_part(m, &r->part);
@@ -267,13 +267,12 @@ static enum pft_status merge_all(struct engine *e, struct pft_merge *m,
 				report_progress(o, e, f, decoded, t0, &last_progress, 0);
 				continue;
 			}
-			if (ck_pr_load_int(&fs->done)) {
-				ck_pr_fence_load();
+			if (atomic_load_explicit(&fs->done, memory_order_acquire)) {
 				if (fs->status != PFT_OK) {
 					*err = fs->err;
 					return fs->status;
 				}
-				if (c == ck_pr_load_64(&fs->n_chunks))
+				if (c == fs->n_chunks)
 					break;
 			}
 			double w0 = now(CLOCK_MONOTONIC);
@@ -309,7 +308,7 @@ static void free_results(struct engine *e)
 {
 	for (size_t f = 0; f < e->in->n_files; f++) {
 		for (unsigned i = 0; i < BUDGET_PER_FILE; i++) {
-			struct result *r = e->files[f].slots[i];
+			struct result *r = atomic_load(&e->files[f].slots[i]);
 			if (r != NULL) {
 				pft_part_free(&r->part);
 				free(r);

@@ -8,7 +8,9 @@
 
 #include "pft_test.h"
 
-#define PFTALLY PFT_BINARY_DIR "/pftally"
+/* The shell expands PFT_TEST_PFTALLY: the ThreadSanitizer run points it at a TSan-built
+ * pftally (Criterion itself cannot run under TSan). */
+#define PFTALLY "\"${PFT_TEST_PFTALLY:-" PFT_BINARY_DIR "/pftally}\""
 #define PFTGEN PFT_BINARY_DIR "/tools/pftgen"
 
 static char *run_ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
