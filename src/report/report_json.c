@@ -2,7 +2,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "report/report.h"
+#include "report/report_internal.h"
 
 const struct pft_status_column pft_attempt_columns[] = {
 	{"sent", PFT_DS_SENT},
@@ -24,34 +24,6 @@ uint64_t pft_attempts_total(const struct pft_counts *c)
 	return total;
 }
 
-static size_t utf8_sequence(const unsigned char *p, size_t n)
-{
-	unsigned char c = p[0];
-	size_t len;
-	uint32_t cp;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF)
-		len = 2, cp = c & 0x1F;
-	else if (c >= 0xE0 && c <= 0xEF)
-		len = 3, cp = c & 0x0F;
-	else if (c >= 0xF0 && c <= 0xF4)
-		len = 4, cp = c & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3F);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-		return 0;
-	return len;
-}
-
 void pft_json_write_string(FILE *out, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -66,7 +38,7 @@ void pft_json_write_string(FILE *out, const char *s, size_t n)
 			fprintf(out, "\\u%04x", c);
 			i++;
 		} else {
-			size_t len = utf8_sequence(p + i, n - i);
+			size_t len = report_utf8_len(p + i, n - i);
 			if (len == 0) {
 				fputs("\\ufffd", out);
 				i++;

@@ -1,65 +1,113 @@
 /* Text summary: what an operator reads first. */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "report/report.h"
+#include "report/report_internal.h"
 
-#define TOP_N 10
-
+/* Percent of whole. */
 static double ratio(uint64_t part, uint64_t whole)
 {
-	return whole ? 100.0 * (double)part / (double)whole : 0.0;
+	return 100.0 * report_ratio(part, whole);
 }
 
-static uint64_t outcomes_total(const struct pft_counts *c)
+struct text {
+	FILE *out;
+	int color;
+	size_t top;
+};
+
+/* A section title, bold on a colour terminal. */
+static void heading(const struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void heading(const struct text *t, const char *fmt, ...)
 {
-	uint64_t n = 0;
-	for (int o = 0; o < PFT_OUT_COUNT; o++)
-		n += c->recipients[o];
-	return n;
+	va_list ap;
+	va_start(ap, fmt);
+	fputs(t->color ? "\n\033[1m" : "\n", t->out);
+	vfprintf(t->out, fmt, ap);
+	fputs(t->color ? "\033[0m\n" : "\n", t->out);
+	va_end(ap);
 }
 
-/* Recipients with an outcome: every outcome but pending. */
-static uint64_t decided(const struct pft_counts *c)
+static void put_safe_char(FILE *out, unsigned char c)
 {
-	return outcomes_total(c) - c->recipients[PFT_OUT_PENDING];
+	putc(c, out);
 }
 
-static enum pft_dstatus sort_status;
-static int by_status_desc(const void *a, const void *b)
+/* Text from the log (a name, a sample line), safe for a terminal: no control characters, no
+ * invalid UTF-8 (both shown as U+FFFD). Padded to width characters; cut there when cut. */
+static void put_field(FILE *out, const char *s, size_t width, int cut)
 {
-	const struct pft_named_counts *x = *(const struct pft_named_counts *const *)a;
-	const struct pft_named_counts *y = *(const struct pft_named_counts *const *)b;
-	uint64_t p = x->counts.attempts[sort_status], q = y->counts.attempts[sort_status];
-	if (p != q)
-		return p < q ? 1 : -1;
-	return strcmp(x->name, y->name);
+	size_t n = strlen(s), chars = 0, i = 0;
+	/* Count characters (a UTF-8 sequence, or an invalid byte). */
+	while (i < n && (!cut || chars < width)) {
+		size_t len = report_utf8_len((const unsigned char *)s + i, n - i);
+		i += len ? len : 1;
+		chars++;
+	}
+	n = i;
+	report_put_text(out, s, n, put_safe_char);
+	for (; chars < width; chars++)
+		putc(' ', out);
 }
 
-static void top_table(FILE *out, const char *title, const struct pft_named_counts *v, size_t n,
-		      enum pft_dstatus status)
+static void top_table(const struct text *t, const char *title, const struct pft_named_counts *v,
+		      size_t n, enum pft_dstatus status)
 {
-	const struct pft_named_counts **order = malloc((n ? n : 1) * sizeof *order);
+	size_t m = 0;
+	const struct pft_named_counts **order =
+		report_top(v, n, (struct report_rank){1, status}, t->top, 1, &m);
 	if (order == NULL)
 		return;
-	size_t m = 0;
-	for (size_t i = 0; i < n; i++)
-		if (v[i].counts.attempts[status] > 0)
-			order[m++] = &v[i];
-	sort_status = status;
-	qsort(order, m, sizeof *order, by_status_desc);
 	if (m > 0) {
-		fprintf(out, "\n%s\n", title);
-		fprintf(out, "  %-40s %12s %12s %8s\n", "", "count", "attempts", "share");
-		for (size_t i = 0; i < m && i < TOP_N; i++) {
+		heading(t, "%s", title);
+		fprintf(t->out, "  %-40s %12s %12s %8s\n", "", "count", "attempts", "share");
+		for (size_t i = 0; i < m; i++) {
 			const struct pft_counts *c = &order[i]->counts;
 			uint64_t all = pft_attempts_total(c);
-			fprintf(out, "  %-40.40s %12" PRIu64 " %12" PRIu64 " %7.1f%%\n", order[i]->name,
-				c->attempts[status], all, ratio(c->attempts[status], all));
+			fputs("  ", t->out);
+			put_field(t->out, order[i]->name, 40, 1);
+			fprintf(t->out, " %12" PRIu64 " %12" PRIu64 " %7.1f%%\n", c->attempts[status],
+				all, ratio(c->attempts[status], all));
 		}
 	}
 	free(order);
+}
+
+static void dsn_table(const struct text *t, const struct pft_result *r, uint64_t attempts)
+{
+	FILE *out = t->out;
+	heading(t, "DSN codes (attempts)");
+	uint64_t by_class[10] = {0};
+	for (size_t i = 0; i < r->n_dsn; i++) {
+		pft_dsn d = r->dsn[i].code;
+		unsigned c = PFT_DSN_CLASS(d), s = PFT_DSN_SUBJECT(d), x = PFT_DSN_DETAIL(d);
+		char code[16];
+		report_dsn_label(d, code);
+		by_class[c < 10 ? c : 0] += r->dsn[i].attempts;
+		fprintf(out, "  %-9s %12" PRIu64 " %7.2f%%  ", code, r->dsn[i].attempts,
+			ratio(r->dsn[i].attempts, attempts));
+		const char *detail = pft_dsn_detail_name(s, x);
+		const char *subject = pft_dsn_subject_name(s);
+		const char *cls = pft_dsn_class_name(c);
+		if (detail)
+			fputs(detail, out);
+		else
+			fprintf(out, "unregistered detail %u.%u", s, x);
+		fprintf(out, " (%s", cls ? cls : "unknown class");
+		if (subject)
+			fprintf(out, "; %s", subject);
+		else
+			fprintf(out, "; unknown subject %u", s);
+		fputs(")\n", out);
+	}
+	fputs("  by class:", out);
+	for (unsigned c = 0; c < 10; c++)
+		if (by_class[c])
+			fprintf(out, "  %u.x.x %" PRIu64 " (%.2f%%)", c, by_class[c],
+				ratio(by_class[c], attempts));
+	putc('\n', out);
 }
 
 static void print_civil(FILE *out, const struct pft_civil *c)
@@ -70,11 +118,19 @@ static void print_civil(FILE *out, const struct pft_civil *c)
 
 enum pft_status pft_report_text(const struct pft_result *r, FILE *out)
 {
+	const struct pft_report_options defaults = {.format = PFT_REPORT_TEXT};
+	return pft_report_text_with(r, &defaults, out);
+}
+
+enum pft_status pft_report_text_with(const struct pft_result *r,
+				     const struct pft_report_options *o, FILE *out)
+{
+	const struct text tx = {out, o->color, o->top ? o->top : PFT_REPORT_TOP_DEFAULT};
 	const struct pft_totals *t = &r->totals;
 	const struct pft_counts *all = &t->all;
 	uint64_t attempts = pft_attempts_total(all);
 
-	fputs("pftally summary\n", out);
+	fputs(tx.color ? "\033[1mpftally summary\033[0m\n" : "pftally summary\n", out);
 	if (r->has_time) {
 		fputs("  time range      ", out);
 		print_civil(out, &r->first);
@@ -87,7 +143,7 @@ enum pft_status pft_report_text(const struct pft_result *r, FILE *out)
 		t->lines_total, t->lines_postfix, t->lines_other_programs, t->lines_malformed,
 		t->lines_unrecognized);
 
-	fprintf(out, "\nDelivery attempts %" PRIu64 "\n", attempts);
+	heading(&tx, "Delivery attempts %" PRIu64, attempts);
 	for (size_t i = 0; i < pft_n_attempt_columns; i++) {
 		uint64_t n = all->attempts[pft_attempt_columns[i].status];
 		if (n > 0 || i < 3)
@@ -97,12 +153,12 @@ enum pft_status pft_report_text(const struct pft_result *r, FILE *out)
 	fprintf(out, "  defer rate                 %19.2f%%\n",
 		ratio(all->attempts[PFT_DS_DEFERRED], attempts));
 
-	fprintf(out, "\nRecipients %" PRIu64 "\n", outcomes_total(all));
-	for (int o = 0; o < PFT_OUT_COUNT; o++)
-		fprintf(out, "  %-26s %12" PRIu64 "\n", pft_outcome_name((enum pft_outcome)o),
-			all->recipients[o]);
+	heading(&tx, "Recipients %" PRIu64, report_recipients_total(all));
+	for (int k = 0; k < PFT_OUT_COUNT; k++)
+		fprintf(out, "  %-26s %12" PRIu64 "\n", pft_outcome_name((enum pft_outcome)k),
+			all->recipients[k]);
 	fprintf(out, "  bounce rate                %19.2f%%\n",
-		ratio(all->recipients[PFT_OUT_BOUNCED], decided(all)));
+		ratio(all->recipients[PFT_OUT_BOUNCED], report_decided(all)));
 	fprintf(out, "  deferred at least once     %12" PRIu64 "  (then sent %" PRIu64
 		     ", bounced %" PRIu64 ", expired %" PRIu64 ", pending %" PRIu64 ")\n",
 		t->rcpt_deferred_ever, t->rcpt_deferred_then[PFT_OUT_SENT],
@@ -111,8 +167,9 @@ enum pft_status pft_report_text(const struct pft_result *r, FILE *out)
 	if (t->rcpt_probes)
 		fprintf(out, "  address probes             %12" PRIu64 "\n", t->rcpt_probes);
 
-	fprintf(out, "\nMessages %" PRIu64 "  (closed %" PRIu64 ", pending %" PRIu64 ", expired %" PRIu64
-		     ", with deferral %" PRIu64 ", with bounce %" PRIu64 ", rejected %" PRIu64 ")\n",
+	heading(&tx, "Messages %" PRIu64 "  (closed %" PRIu64 ", pending %" PRIu64
+		     ", expired %" PRIu64 ", with deferral %" PRIu64 ", with bounce %" PRIu64
+		     ", rejected %" PRIu64 ")",
 		t->msg_total, t->msg_closed, t->msg_pending, t->msg_expired, t->msg_with_deferral,
 		t->msg_with_bounce, t->msg_rejected);
 	fprintf(out, "  notifications: non-delivery %" PRIu64 ", delay %" PRIu64 ", success %" PRIu64
@@ -122,22 +179,16 @@ enum pft_status pft_report_text(const struct pft_result *r, FILE *out)
 	fprintf(out, "  rejects: before queue %" PRIu64 ", with queue id %" PRIu64 "\n",
 		t->rejects_noqueue, t->rejects_with_queue_id);
 
-	if (r->n_dsn > 0) {
-		fputs("\nDSN codes (attempts)\n", out);
-		for (size_t i = 0; i < r->n_dsn; i++) {
-			pft_dsn d = r->dsn[i].code;
-			fprintf(out, "  %u.%u.%-6u %12" PRIu64 " %7.2f%%\n", PFT_DSN_CLASS(d),
-				PFT_DSN_SUBJECT(d), PFT_DSN_DETAIL(d), r->dsn[i].attempts,
-				ratio(r->dsn[i].attempts, attempts));
-		}
-	}
-	top_table(out, "Top recipient domains by deferrals", r->domains, r->n_domains, PFT_DS_DEFERRED);
-	top_table(out, "Top recipient domains by bounces", r->domains, r->n_domains, PFT_DS_BOUNCED);
-	top_table(out, "Top relays by deferrals", r->relays, r->n_relays, PFT_DS_DEFERRED);
-	top_table(out, "Top relays by bounces", r->relays, r->n_relays, PFT_DS_BOUNCED);
+	if (r->n_dsn > 0)
+		dsn_table(&tx, r, attempts);
+	top_table(&tx, "Top recipient domains by deferrals", r->domains, r->n_domains,
+		  PFT_DS_DEFERRED);
+	top_table(&tx, "Top recipient domains by bounces", r->domains, r->n_domains, PFT_DS_BOUNCED);
+	top_table(&tx, "Top relays by deferrals", r->relays, r->n_relays, PFT_DS_DEFERRED);
+	top_table(&tx, "Top relays by bounces", r->relays, r->n_relays, PFT_DS_BOUNCED);
 
 	if (r->n_days > 0) {
-		fprintf(out, "\nPer day %12s %10s %10s %10s %8s\n", "attempts", "sent", "deferred",
+		heading(&tx, "Per day %12s %10s %10s %10s %8s", "attempts", "sent", "deferred",
 			"bounced", "defer%");
 		for (size_t i = 0; i < r->n_days; i++) {
 			const struct pft_counts *c = &r->days[i].counts;
@@ -149,7 +200,7 @@ enum pft_status pft_report_text(const struct pft_result *r, FILE *out)
 	}
 
 	if (t->lines_malformed + t->lines_unrecognized > 0) {
-		fputs("\nLines not understood (by reason, first samples)\n", out);
+		heading(&tx, "Lines not understood (by reason, first samples)");
 		for (int k = 1; k < PFT_UNREC_REASON_COUNT; k++) {
 			if (t->unrecognized[k] == 0)
 				continue;
@@ -157,17 +208,21 @@ enum pft_status pft_report_text(const struct pft_result *r, FILE *out)
 				t->unrecognized[k]);
 			for (int i = 0; i < r->n_samples[k]; i++) {
 				const struct pft_sample *s = &r->samples[k][i];
-				fprintf(out, "      %s:%" PRIu64 ": ", r->files[s->file_index].path, s->line);
-				for (const char *p = s->text; *p; p++)
-					putc((unsigned char)*p < 0x20 || *p == 0x7F ? '?' : *p, out);
+				fputs("      ", out);
+				put_field(out, r->files[s->file_index].path, 0, 0);
+				fprintf(out, ":%" PRIu64 ": ", s->line);
+				put_field(out, s->text, 0, 0);
 				putc('\n', out);
 			}
 		}
 	}
 
-	fputs("\nInputs\n", out);
-	for (size_t i = 0; i < r->n_files; i++)
-		fprintf(out, "  %-50s %-5s %14" PRIu64 " bytes %12" PRIu64 " lines\n", r->files[i].path,
-			r->files[i].format, r->files[i].bytes, r->files[i].lines);
+	heading(&tx, "Inputs");
+	for (size_t i = 0; i < r->n_files; i++) {
+		fputs("  ", out);
+		put_field(out, r->files[i].path, 50, 0);
+		fprintf(out, " %-5s %14" PRIu64 " bytes %12" PRIu64 " lines\n", r->files[i].format,
+			r->files[i].bytes, r->files[i].lines);
+	}
 	return ferror(out) ? PFT_ERR_IO : PFT_OK;
 }
