@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite: the release build's tests, then the threaded tests under
-# ThreadSanitizer. Run from anywhere; builds into build/ and build-tsan/ at the top level.
+# The whole test suite: the release build's tests, all of them again under ASan+UBSan, then
+# the end-to-end (threaded) tests against a ThreadSanitizer build of pftally. Run from anywhere; builds into build/ and build-tsan/ at the top level.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -9,6 +9,13 @@ echo "== release build: all tests"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPFT_WERROR=ON >/dev/null
 cmake --build build -j"$jobs"
 ctest --test-dir build --output-on-failure
+
+echo "== AddressSanitizer + UndefinedBehaviorSanitizer build: all tests"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPFT_SANITIZE=address,undefined \
+  -DPFT_BUILD_BENCH=OFF >/dev/null
+cmake --build build-asan -j"$jobs"
+ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1" \
+  ctest --test-dir build-asan --output-on-failure
 
 echo "== ThreadSanitizer build: the end-to-end tests against a TSan-built pftally"
 # Criterion cannot start under TSan (its arena clashes with TSan's shadow memory), and the
