@@ -28,7 +28,6 @@ median() { # median of hyperfine export JSON for command index $2
 
 plain="$work/plain-${size_mib}M.log"
 gen "$plain" "$size_mib"
-touch -d '1 hour ago' "$plain" # not "live": mapped, not read()
 
 echo "== threads: 1 vs 2 on $(du -h "$plain" | cut -f1) plain, page-cached"
 cat "$plain" >/dev/null
@@ -42,7 +41,6 @@ echo "== peak RSS (GNU time, max resident KiB), -j 2"
 rss1=$(/usr/bin/time -f %M "$pftally" -j 2 --format json "$plain" 2>&1 >/dev/null | tail -1)
 big="$work/plain-$((size_mib * 4))M.log"
 gen "$big" $((size_mib * 4))
-touch -d '1 hour ago' "$big"
 rss4=$(/usr/bin/time -f %M "$pftally" -j 2 --format json "$big" 2>&1 >/dev/null | tail -1)
 python3 -c "print('  %d MiB input: %.0f MiB   4x input: %.0f MiB   ratio %.2f' % ($size_mib, $rss1/1024, $rss4/1024, $rss4/$rss1))"
 

@@ -144,14 +144,14 @@ static struct pft_rcpt *rcpt_find(const struct pft_life *life, const char *addr,
 		uint32_t mask = life->index_cap - 1;
 		for (uint32_t j = (uint32_t)hash & mask; life->index[j] != 0; j = (j + 1) & mask) {
 			struct pft_rcpt *r = &life->rcpts[life->index[j] - 1];
-			if (r->hash == hash && r->addr_len == n && memcmp(rcpt_addr(life, r), addr, n) == 0)
+			if (r->hash == hash && r->addr_len == n && pft_bytes_equal(rcpt_addr(life, r), addr, n))
 				return r;
 		}
 		return NULL;
 	}
 	for (uint32_t i = 0; i < life->n_rcpts; i++) {
 		struct pft_rcpt *r = &life->rcpts[i];
-		if (r->hash == hash && r->addr_len == n && memcmp(rcpt_addr(life, r), addr, n) == 0)
+		if (r->hash == hash && r->addr_len == n && pft_bytes_equal(rcpt_addr(life, r), addr, n))
 			return r;
 	}
 	return NULL;
@@ -194,7 +194,7 @@ static struct pft_rcpt *rcpt_get(struct pft_life *life, const char *addr, uint32
 
 static int rcpt_set_relay(struct pft_life *life, struct pft_rcpt *r, const char *relay, uint32_t n)
 {
-	if (r->relay_len == n && memcmp(life->strings + r->relay_off, relay, n) == 0)
+	if (r->relay_len == n && pft_bytes_equal(life->strings + r->relay_off, relay, n))
 		return 1;
 	uint32_t off;
 	if (!store_string(life, relay, n, &off))

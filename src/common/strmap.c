@@ -1,6 +1,7 @@
 #include "common/strmap.h"
 
 #include "common/arena.h"
+#include "common/hash.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -60,7 +61,7 @@ static size_t probe(const struct pft_strmap *map, const void *key, size_t key_le
 	for (;;) {
 		const struct pft_strmap_entry *e = &map->slots[i];
 		if (e->key == NULL ||
-		    (e->hash == hash && e->key_len == key_len && memcmp(e->key, key, key_len) == 0))
+		    (e->hash == hash && e->key_len == key_len && pft_bytes_equal(e->key, key, key_len)))
 			return i;
 		i = (i + 1) & mask;
 	}
