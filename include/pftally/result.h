@@ -19,6 +19,8 @@ enum pft_outcome {
 	PFT_OUT_DISCARDED,  /* status=sent by the discard agent */
 	PFT_OUT_PENDING,    /* its message is still open at the end of input */
 	PFT_OUT_DROPPED,    /* its message was removed while it was not terminal */
+	PFT_OUT_ABANDONED,  /* its message went silent for longer than the horizon (no
+			     * `removed` seen: a sampled or damaged log, a held message) */
 	PFT_OUT_COUNT
 };
 
@@ -33,8 +35,9 @@ struct pft_totals {
 	uint64_t rcpt_deferred_ever;
 	uint64_t rcpt_deferred_then[PFT_OUT_COUNT];
 	uint64_t rcpt_probes;               /* recipients with only address-verification results */
-	uint64_t msg_total, msg_closed, msg_pending, msg_expired;
+	uint64_t msg_total, msg_closed, msg_pending, msg_expired, msg_abandoned;
 	uint64_t msg_with_deferral, msg_with_bounce, msg_rejected;
+	uint64_t msg_abandoned_by_cap;      /* of msg_abandoned: forced by --max-open-messages */
 	uint64_t notifications[PFT_NOTIFY_COUNT];
 	uint64_t rejects_noqueue, rejects_with_queue_id;
 	uint64_t lines_total, lines_postfix, lines_other_programs, lines_malformed;

@@ -53,6 +53,7 @@ struct pft_rcpt;
 struct pft_life {
 	struct pft_arena *arena;        /* memory comes from here (a part's), or the heap if NULL */
 	uint32_t flags;                 /* PFT_LIFE_* */
+	pft_stamp first_at, last_at;    /* first and last record (of this fragment) */
 	pft_stamp expired_at, ended_at;
 	struct pft_rcpt *rcpts;
 	uint32_t n_rcpts, cap_rcpts;
@@ -69,7 +70,22 @@ enum {
 	PFT_LIFE_DEFERRAL = 1u << 3,
 	PFT_LIFE_BOUNCE = 1u << 4,
 	PFT_LIFE_REJECTED = 1u << 5,
+	PFT_LIFE_ABANDONED = 1u << 6,   /* silent for longer than the horizon: closed by us */
+	PFT_LIFE_CLOSED = PFT_LIFE_ENDED | PFT_LIFE_ABANDONED,
 };
+
+/* Limits that keep memory bounded when `removed` lines are missing. */
+struct pft_limits {
+	int64_t horizon;        /* seconds of silence after which an open lifecycle is abandoned
+				 * (leap-free calendar, see pft_stamp_gap); 0 = never */
+	size_t max_open;        /* most lifecycles kept open; 0 = no cap. Past it the longest
+				 * silent are abandoned early: exact only while not reached */
+};
+
+#define PFT_DEFAULT_HORIZON_DAYS 10 /* twice Postfix's 5-day maximal_queue_lifetime */
+
+/*! pft_life_abandon() : marks life abandoned (it is closed by the horizon, not `removed`). */
+void pft_life_abandon(struct pft_life *life);
 
 /*! pft_life_new() : an empty lifecycle in arena (NULL: on the heap). */
 struct pft_life *pft_life_new(struct pft_arena *arena);
@@ -121,6 +137,7 @@ struct pft_part {
 	uint64_t stored_end;            /* the chunk's pft_chunk.stored_end (progress) */
 	struct pft_agg agg;
 	struct pft_year_track year;     /* relative to the chunk's first BSD line */
+	int64_t horizon;                /* pft_limits.horizon */
 	struct pft_strmap frags;        /* message key -> struct pft_frag */
 	struct pft_part_sample *samples;
 	size_t n_samples;
@@ -137,7 +154,7 @@ struct pft_part {
 /*! pft_part_build() : parses and aggregates one chunk. part is initialised by this call and
  *  released by pft_part_free(). */
 PFT_MUST_CHECK enum pft_status pft_part_build(struct pft_part *part, const struct pft_chunk *chunk,
-					      uint32_t stream);
+					      uint32_t stream, const struct pft_limits *limits);
 void pft_part_free(struct pft_part *part);
 
 /* ---- ordered merge ---------------------------------------------------------------------- */
@@ -145,7 +162,7 @@ void pft_part_free(struct pft_part *part);
 struct pft_merge;
 
 /*! pft_merge_new() : a merge for inputs (borrowed until pft_merge_finish). */
-struct pft_merge *pft_merge_new(const struct pft_inputs *inputs);
+struct pft_merge *pft_merge_new(const struct pft_inputs *inputs, const struct pft_limits *limits);
 void pft_merge_free(struct pft_merge *merge);
 
 /*! pft_merge_part() : merges the next part in input order (consumes the part's fragments). */
@@ -187,6 +204,8 @@ struct pft_tally_stats {
 struct pft_tally_options {
 	size_t chunk_size;              /* bytes per chunk; 0 = default */
 	int32_t year;                   /* --year, 0 = infer from mtimes */
+	struct pft_limits limits;       /* used as given (the CLI's default horizon is
+					 * PFT_DEFAULT_HORIZON_DAYS) */
 	unsigned threads;               /* worker threads; 0 = online CPUs */
 	pft_progress_fn progress;       /* called from the merging thread, ~10 times a second */
 	void *progress_ctx;

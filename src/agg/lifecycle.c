@@ -245,8 +245,17 @@ static enum pft_status apply_delivery(struct pft_life *life, const struct pft_ev
 	return PFT_OK;
 }
 
+void pft_life_abandon(struct pft_life *life)
+{
+	life->flags |= PFT_LIFE_ABANDONED;
+	life->ended_at = life->last_at;
+}
+
 enum pft_status pft_life_apply(struct pft_life *life, const struct pft_event *ev, pft_stamp when)
 {
+	if (life->first_at == PFT_STAMP_NONE)
+		life->first_at = when;
+	life->last_at = when;
 	switch (ev->kind) {
 	case PFT_EV_REMOVED:
 		life->flags |= PFT_LIFE_ENDED;
@@ -275,6 +284,10 @@ enum pft_status pft_life_apply(struct pft_life *life, const struct pft_event *ev
 enum pft_status pft_life_append(struct pft_life *life, const struct pft_life *next)
 {
 	life->flags |= next->flags;
+	if (life->first_at == PFT_STAMP_NONE)
+		life->first_at = next->first_at;
+	if (next->last_at != PFT_STAMP_NONE)
+		life->last_at = next->last_at;
 	if (next->flags & PFT_LIFE_EXPIRED)
 		life->expired_at = next->expired_at;
 	if (next->flags & PFT_LIFE_ENDED)
@@ -300,6 +313,8 @@ void pft_life_shift_years(struct pft_life *life, int32_t delta)
 {
 	if (delta == 0)
 		return;
+	life->first_at = pft_stamp_shift_year(life->first_at, delta);
+	life->last_at = pft_stamp_shift_year(life->last_at, delta);
 	life->expired_at = pft_stamp_shift_year(life->expired_at, delta);
 	life->ended_at = pft_stamp_shift_year(life->ended_at, delta);
 	for (uint32_t i = 0; i < life->n_rcpts; i++) {
@@ -326,6 +341,10 @@ static enum pft_outcome rcpt_outcome(const struct pft_life *life, const struct p
 		*when = life->ended_at;
 		return PFT_OUT_DROPPED;
 	}
+	if (life->flags & PFT_LIFE_ABANDONED) {
+		*when = r->last_at;
+		return PFT_OUT_ABANDONED;
+	}
 	*when = r->last_at;
 	return PFT_OUT_PENDING;
 }
@@ -341,6 +360,8 @@ enum pft_status pft_life_fold(struct pft_agg *agg, const struct pft_life *life, 
 	t->msg_total += d;
 	if (life->flags & PFT_LIFE_ENDED)
 		t->msg_closed += d;
+	else if (life->flags & PFT_LIFE_ABANDONED)
+		t->msg_abandoned += d;
 	else
 		t->msg_pending += d;
 	t->msg_expired += (life->flags & PFT_LIFE_EXPIRED) ? d : 0;

@@ -30,14 +30,24 @@ struct pft_merge {
 	struct merge_sample samples[PFT_UNREC_REASON_COUNT][PFT_SAMPLES_PER_REASON];
 	uint8_t n_samples[PFT_UNREC_REASON_COUNT];
 	pft_stamp abs_min, abs_max;
+	struct pft_limits limits;
+	size_t evict_at;                /* scan the open lifecycles when this many are open */
 };
 
-struct pft_merge *pft_merge_new(const struct pft_inputs *inputs)
+/* Silent lifecycles are evicted during the merge only when they are this much past the
+ * horizon: the newest line of a stream can be a little ahead of a lagging host's clock. */
+#define EVICT_MARGIN ((int64_t)86400)
+#define EVICT_MIN_OPEN 4096
+
+struct pft_merge *pft_merge_new(const struct pft_inputs *inputs, const struct pft_limits *limits)
 {
 	struct pft_merge *m = calloc(1, sizeof *m);
 	if (m == NULL)
 		return NULL;
 	m->inputs = inputs;
+	if (limits != NULL)
+		m->limits = *limits;
+	m->evict_at = EVICT_MIN_OPEN;
 	pft_agg_init(&m->agg);
 	pft_strmap_init(&m->open, sizeof(struct pft_life *));
 	m->streams = calloc(inputs->n_streams ? inputs->n_streams : 1, sizeof *m->streams);
@@ -88,20 +98,30 @@ static enum pft_status merge_fragment(struct pft_merge *m, const struct pft_strm
 	struct pft_life **slot = pft_strmap_find(&m->open, e->key, e->key_len, e->hash);
 	struct pft_life *open = slot ? *slot : NULL;
 	struct pft_life *head = f->head;
+	if (head != NULL && open != NULL && m->limits.horizon > 0) {
+		pft_stamp first = pft_stamp_shift_year(head->first_at, shift);
+		if (pft_stamp_gap(open->last_at, first) > m->limits.horizon) {
+			/* Silent past the horizon before this chunk: abandoned, the head is new. */
+			pft_life_abandon(open);
+			PFT_TRY(pft_life_fold(&m->agg, open, +1));
+			pft_life_free(open);
+			open = NULL;
+		}
+	}
 	if (head != NULL && open == NULL) {
 		/* The usual case: nothing open before, so a head that ended was counted right
 		 * by the worker; one still running becomes the open lifecycle. */
-		if (!(head->flags & PFT_LIFE_ENDED)) {
+		if (!(head->flags & PFT_LIFE_CLOSED)) {
 			pft_life_shift_years(head, shift);
 			if ((open = pft_life_to_heap(head)) == NULL)
 				return PFT_ERR_NOMEM;
 		}
 	} else if (head != NULL) {
 		pft_life_shift_years(head, shift);
-		if (head->flags & PFT_LIFE_ENDED) /* take back the worker's count of it alone */
+		if (head->flags & PFT_LIFE_CLOSED) /* take back the worker's count of it alone */
 			PFT_TRY(pft_life_fold(&m->agg, head, -1));
 		PFT_TRY(pft_life_append(open, head));
-		if (open->flags & PFT_LIFE_ENDED) {
+		if (open->flags & PFT_LIFE_CLOSED) {
 			PFT_TRY(pft_life_fold(&m->agg, open, +1));
 			pft_life_free(open);
 			open = NULL;
@@ -128,6 +148,63 @@ static enum pft_status merge_fragment(struct pft_merge *m, const struct pft_strm
 	}
 	*slot = open;
 	return PFT_OK;
+}
+
+/* The newest stamp seen on the clock of s (its stream, or the absolute clock). */
+static pft_stamp clock_now(const struct pft_merge *m, pft_stamp s)
+{
+	return pft_stamp_is_relative(s) ? m->streams[pft_stamp_stream(s)].rel_max : m->abs_max;
+}
+
+struct silent {
+	int64_t gap;            /* since its last record, on its clock */
+	struct pft_life *life;
+	const char *key;        /* the table's copy: stays valid until this entry is removed */
+	uint32_t key_len;
+	uint64_t hash;
+};
+
+static int by_gap_desc(const void *a, const void *b)
+{
+	const struct silent *x = a, *y = b;
+	if (x->gap != y->gap)
+		return x->gap < y->gap ? 1 : -1;
+	return 0;
+}
+
+/* Abandons the open lifecycles silent for longer than `beyond` (0: none) and then, while more
+ * than `keep` remain (0: no cap), the most silent ones. */
+static enum pft_status abandon_silent(struct pft_merge *m, int64_t beyond, size_t keep)
+{
+	struct silent *v = malloc((m->open.count ? m->open.count : 1) * sizeof *v);
+	if (v == NULL)
+		return PFT_ERR_NOMEM;
+	size_t n = 0;
+	PFT_STRMAP_FOREACH(&m->open, e)
+	{
+		struct pft_life *life = *(struct pft_life **)e->value;
+		v[n++] = (struct silent){.gap = pft_stamp_gap(life->last_at, clock_now(m, life->last_at)),
+					 .life = life, .key = e->key, .key_len = e->key_len,
+					 .hash = e->hash};
+	}
+	size_t cut = 0;
+	if (keep > 0 && n > keep) {
+		qsort(v, n, sizeof *v, by_gap_desc);
+		cut = n - keep;
+	}
+	enum pft_status status = PFT_OK;
+	for (size_t i = 0; i < n && status == PFT_OK; i++) {
+		int silent = beyond > 0 && v[i].gap > beyond;
+		if (!silent && i >= cut)
+			continue;
+		pft_life_abandon(v[i].life);
+		status = pft_life_fold(&m->agg, v[i].life, +1);
+		m->agg.t.msg_abandoned_by_cap += !silent;
+		pft_life_free(v[i].life);
+		pft_strmap_remove(&m->open, v[i].key, v[i].key_len, v[i].hash);
+	}
+	free(v);
+	return status;
 }
 
 static void merge_samples(struct pft_merge *m, struct pft_part *part)
@@ -169,6 +246,18 @@ enum pft_status pft_merge_part(struct pft_merge *m, struct pft_part *part)
 			m->abs_min = part->abs_min;
 		if (part->abs_max > m->abs_max)
 			m->abs_max = part->abs_max;
+	}
+	/* Memory stays bounded when `removed` lines are missing: lifecycles silent well past the
+	 * horizon are abandoned now rather than at their next record or the end (the count is
+	 * the same), and --max-open-messages caps what stays open. */
+	if (m->limits.max_open > 0 && m->open.count > m->limits.max_open)
+		PFT_TRY(abandon_silent(m, m->limits.horizon ? m->limits.horizon + EVICT_MARGIN : 0,
+				       m->limits.max_open));
+	if (m->limits.horizon > 0 && m->open.count >= m->evict_at) {
+		PFT_TRY(abandon_silent(m, m->limits.horizon + EVICT_MARGIN, 0));
+		m->evict_at = m->open.count + m->open.count / 4 > EVICT_MIN_OPEN
+				      ? m->open.count + m->open.count / 4
+				      : EVICT_MIN_OPEN;
 	}
 	return PFT_OK;
 }
@@ -384,7 +473,10 @@ enum pft_status pft_merge_finish(struct pft_merge *m, int32_t forced_year, struc
 		}
 	}
 
+	/* At the end, a lifecycle silent past the horizon is abandoned, not pending. */
 	enum pft_status status = PFT_OK;
+	if (m->limits.horizon > 0)
+		status = abandon_silent(m, m->limits.horizon, 0);
 	PFT_STRMAP_FOREACH(&m->open, e)
 	{
 		struct pft_life *life = *(struct pft_life **)e->value;

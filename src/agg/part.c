@@ -118,12 +118,19 @@ static enum pft_status apply_to_fragment(struct pft_part *part, const struct pft
 	if (f == NULL)
 		return PFT_ERR_NOMEM;
 
-	struct pft_life **target;
-	if (f->head == NULL || !(f->head->flags & PFT_LIFE_ENDED)) {
-		target = &f->head;
-	} else if (f->tail != NULL || ev->kind != PFT_EV_REMOVED) {
+	struct pft_life **target =
+		f->head == NULL || !(f->head->flags & PFT_LIFE_CLOSED) ? &f->head : &f->tail;
+	if (*target != NULL && part->horizon > 0 &&
+	    pft_stamp_gap((*target)->last_at, when) > part->horizon) {
+		/* Silent for longer than the horizon: that lifecycle is abandoned (counted now, as
+		 * any that ends here) and this record starts a new one. */
+		pft_life_abandon(*target);
+		PFT_TRY(pft_life_fold(&part->agg, *target, +1));
+		if (target == &f->tail)
+			f->tail = NULL;
 		target = &f->tail;
-	} else {
+	}
+	if (*target == NULL && ev->kind == PFT_EV_REMOVED && target == &f->tail) {
 		/* `removed` with no open lifecycle: the previous one ended in this chunk. */
 		part->agg.t.lines_orphan_removed++;
 		return PFT_OK;
@@ -131,7 +138,7 @@ static enum pft_status apply_to_fragment(struct pft_part *part, const struct pft
 	if (*target == NULL && (*target = pft_life_new(&part->arena)) == NULL)
 		return PFT_ERR_NOMEM;
 	PFT_TRY(pft_life_apply(*target, ev, when));
-	if (!((*target)->flags & PFT_LIFE_ENDED))
+	if (!((*target)->flags & PFT_LIFE_CLOSED))
 		return PFT_OK;
 	/* A lifecycle ended: count it here, on the worker. A tail started in this chunk, so it
 	 * is whole; a head is counted as if it were (see struct pft_frag) and kept for the
@@ -146,7 +153,7 @@ static enum pft_status count_program(struct pft_part *part, const struct pft_sli
 {
 	for (unsigned i = 0; i < 4; i++) {
 		struct program_cache *c = &part->programs[i];
-		if (c->len == program->n && c->tag != NULL && memcmp(c->tag, program->p, c->len) == 0) {
+		if (c->len == program->n && c->tag != NULL && pft_bytes_equal(c->tag, program->p, c->len)) {
 			++*c->lines;
 			return PFT_OK;
 		}
@@ -206,9 +213,10 @@ static enum pft_status part_line(struct pft_part *part, const char *line, size_t
 }
 
 enum pft_status pft_part_build(struct pft_part *part, const struct pft_chunk *chunk,
-			       uint32_t stream)
+			       uint32_t stream, const struct pft_limits *limits)
 {
 	part_init(part, chunk, stream);
+	part->horizon = limits ? limits->horizon : 0;
 	const char *p = chunk->data, *end = chunk->data + chunk->len;
 	uint64_t line_index = 0;
 	enum pft_status status = PFT_OK;

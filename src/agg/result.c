@@ -35,6 +35,7 @@ const char *pft_outcome_name(enum pft_outcome outcome)
 		[PFT_OUT_SENT] = "sent",           [PFT_OUT_BOUNCED] = "bounced",
 		[PFT_OUT_EXPIRED] = "expired",     [PFT_OUT_DISCARDED] = "discarded",
 		[PFT_OUT_PENDING] = "pending",     [PFT_OUT_DROPPED] = "dropped",
+		[PFT_OUT_ABANDONED] = "abandoned",
 	};
 	return (unsigned)outcome < PFT_OUT_COUNT ? names[outcome] : "unknown";
 }

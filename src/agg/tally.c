@@ -27,7 +27,7 @@
 #include "agg/agg.h"
 #include "io/io_guard.h"
 
-#define BUDGET_PER_FILE 16u /* chunks of one file in flight (read, parsed, or waiting) */
+#define BUDGET_PER_FILE 8u /* chunks of one file in flight (read, parsed, or waiting) */
 
 struct job {
 	struct pft_chunk chunk;
@@ -55,6 +55,7 @@ struct file_state {
 struct engine {
 	const struct pft_inputs *in;
 	size_t chunk_size;
+	struct pft_limits limits;
 	unsigned n_workers, n_readers;
 	ck_ring_t ring;
 	ck_ring_buffer_t *ring_buf;
@@ -168,7 +169,7 @@ static void build_guarded(struct engine *e, struct job *job, struct result *r)
 	}
 	pft_io_guard_jmp = &jb;
 	const uint32_t stream = e->in->files[job->chunk.file_index].stream;
-	r->status = pft_part_build(&r->part, &job->chunk, stream);
+	r->status = pft_part_build(&r->part, &job->chunk, stream, &e->limits);
 	pft_io_guard_jmp = NULL;
 	if (r->status != PFT_OK)
 		pft_error_set(&r->err, r->status, 0, e->in->files[job->chunk.file_index].path,
@@ -337,7 +338,8 @@ enum pft_status pft_tally(const struct pft_inputs *in, const struct pft_tally_op
 	unsigned capacity = 4;
 	while (capacity < 2 * (e.n_readers * BUDGET_PER_FILE + e.n_workers + 1))
 		capacity *= 2;
-	struct pft_merge *m = pft_merge_new(in);
+	e.limits = o->limits;
+	struct pft_merge *m = pft_merge_new(in, &o->limits);
 	e.ring_buf = calloc(capacity, sizeof *e.ring_buf);
 	e.files = calloc(in->n_files ? in->n_files : 1, sizeof *e.files);
 	e.cpu_read = calloc(e.n_readers, sizeof *e.cpu_read);

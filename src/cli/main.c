@@ -67,6 +67,10 @@ static void usage(FILE *out)
 	      "      --progress        progress bar on stderr (default when it is a terminal)\n"
 	      "      --no-progress     no progress bar\n"
 	      "      --stats           print where the time went on stderr\n"
+	      "      --horizon DAYS    a message silent this long without `removed` is\n"
+	      "                        abandoned (default 10; 0 = never)\n"
+	      "      --max-open-messages N  abandon the most silent messages past N open\n"
+	      "                        (bounds memory; counts are exact only below the cap)\n"
 	      "  -h, --help            this help\n"
 	      "  -V, --version         version\n"
 	      "\n"
@@ -116,7 +120,7 @@ static int parse_options(int argc, char **argv, struct cli_options *o, int *firs
 {
 	enum {
 		OPT_CHUNK_SIZE = 256, OPT_NO_MMAP, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_STATS, OPT_TOP,
-		OPT_SERIES, OPT_TABLE, OPT_COLOR
+		OPT_SERIES, OPT_TABLE, OPT_COLOR, OPT_HORIZON, OPT_MAX_OPEN
 	};
 	static const struct option longopts[] = {
 		{"format", required_argument, NULL, 'f'},
@@ -133,6 +137,8 @@ static int parse_options(int argc, char **argv, struct cli_options *o, int *firs
 		{"progress", no_argument, NULL, OPT_PROGRESS},
 		{"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
 		{"stats", no_argument, NULL, OPT_STATS},
+		{"horizon", required_argument, NULL, OPT_HORIZON},
+		{"max-open-messages", required_argument, NULL, OPT_MAX_OPEN},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -245,6 +251,28 @@ static int parse_options(int argc, char **argv, struct cli_options *o, int *firs
 		case OPT_STATS:
 			o->stats = 1;
 			break;
+		case OPT_HORIZON: {
+			char *end;
+			long days = strtol(optarg, &end, 10);
+			if (*end != '\0' || days < 0 || days > 3660) {
+				fprintf(stderr, "pftally: --horizon wants days (0..3660), not '%s'\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			o->tally.limits.horizon = (int64_t)days * 86400;
+			break;
+		}
+		case OPT_MAX_OPEN: {
+			char *end;
+			unsigned long long n = strtoull(optarg, &end, 10);
+			if (*end != '\0' || n == 0 || optarg[0] == '-') {
+				fprintf(stderr, "pftally: --max-open-messages wants a count > 0, not '%s'\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			o->tally.limits.max_open = (size_t)n;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			exit(EXIT_OK);
@@ -407,7 +435,8 @@ static int use_color(const struct cli_options *o)
 int main(int argc, char **argv)
 {
 	struct cli_options o = {.report = {.format = PFT_REPORT_TEXT, .series = PFT_SERIES_DAY},
-				.progress = -1};
+				.progress = -1,
+				.tally.limits.horizon = (int64_t)PFT_DEFAULT_HORIZON_DAYS * 86400};
 	int first_path = 0;
 	int code = parse_options(argc, argv, &o, &first_path);
 	if (code != EXIT_OK)

@@ -111,6 +111,8 @@ static void write_recipients(FILE *out, const struct pft_totals *t)
 	fprintf(out, ", \"deferred_then_bounced\": %" PRIu64, t->rcpt_deferred_then[PFT_OUT_BOUNCED]);
 	fprintf(out, ", \"deferred_then_expired\": %" PRIu64, t->rcpt_deferred_then[PFT_OUT_EXPIRED]);
 	fprintf(out, ", \"deferred_then_pending\": %" PRIu64, t->rcpt_deferred_then[PFT_OUT_PENDING]);
+	fprintf(out, ", \"deferred_then_abandoned\": %" PRIu64,
+		t->rcpt_deferred_then[PFT_OUT_ABANDONED]);
 	fprintf(out, ", \"probes\": %" PRIu64 "},\n", t->rcpt_probes);
 }
 
@@ -167,10 +169,11 @@ enum pft_status pft_report_json(const struct pft_result *r, FILE *out)
 	write_recipients(out, t);
 	fprintf(out,
 		"  \"messages\": {\"total\": %" PRIu64 ", \"closed\": %" PRIu64 ", \"pending\": %" PRIu64
+		", \"abandoned\": %" PRIu64 ", \"abandoned_by_cap\": %" PRIu64
 		", \"expired\": %" PRIu64 ", \"with_deferral\": %" PRIu64 ", \"with_bounce\": %" PRIu64
 		", \"notifications\": %" PRIu64 ", \"rejected\": %" PRIu64 "},\n",
-		t->msg_total, t->msg_closed, t->msg_pending, t->msg_expired, t->msg_with_deferral,
-		t->msg_with_bounce,
+		t->msg_total, t->msg_closed, t->msg_pending, t->msg_abandoned, t->msg_abandoned_by_cap,
+		t->msg_expired, t->msg_with_deferral, t->msg_with_bounce,
 		t->notifications[PFT_NOTIFY_NON_DELIVERY] + t->notifications[PFT_NOTIFY_DELAY] +
 			t->notifications[PFT_NOTIFY_SUCCESS] + t->notifications[PFT_NOTIFY_POSTMASTER],
 		t->msg_rejected);

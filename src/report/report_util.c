@@ -15,7 +15,8 @@ uint64_t report_recipients_total(const struct pft_counts *c)
 
 uint64_t report_decided(const struct pft_counts *c)
 {
-	return report_recipients_total(c) - c->recipients[PFT_OUT_PENDING];
+	return report_recipients_total(c) - c->recipients[PFT_OUT_PENDING] -
+	       c->recipients[PFT_OUT_ABANDONED];
 }
 
 double report_ratio(uint64_t part, uint64_t whole)

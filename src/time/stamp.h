@@ -58,6 +58,23 @@ static inline pft_stamp pft_stamp_shift_year(pft_stamp s, int32_t delta)
 	return (s & ~(0xFFFFull << 32)) | (uint64_t)(uint16_t)(((s >> 32) & 0xFFFF) + delta) << 32;
 }
 
+/*! pft_stamp_gap() : seconds from a to b on a leap-free calendar (months of 31 days), the
+ *  same however a stream was cut into chunks; -1 when the two cannot be compared (one is
+ *  missing, or they come from different clocks: another stream, or relative vs absolute). */
+static inline int64_t pft_stamp_gap(pft_stamp a, pft_stamp b)
+{
+	if (a == PFT_STAMP_NONE || b == PFT_STAMP_NONE ||
+	    pft_stamp_is_relative(a) != pft_stamp_is_relative(b) ||
+	    (pft_stamp_is_relative(a) && pft_stamp_stream(a) != pft_stamp_stream(b)))
+		return -1;
+	int64_t ya = pft_stamp_year(a), yb = pft_stamp_year(b);
+	int64_t ca = ((ya * 12 + pft_stamp_month(a) - 1) * 31 + pft_stamp_day(a) - 1) * 86400 +
+		     pft_stamp_sec(a);
+	int64_t cb = ((yb * 12 + pft_stamp_month(b) - 1) * 31 + pft_stamp_day(b) - 1) * 86400 +
+		     pft_stamp_sec(b);
+	return cb - ca;
+}
+
 /* ---- rollover tracking ------------------------------------------------------------------ */
 
 /* Position of a BSD stamp within a year, in seconds, with 31-day months: only used to order

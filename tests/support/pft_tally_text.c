@@ -10,7 +10,8 @@ char *pft_test_tally_text(const char *text, size_t chunk_size, int year, struct 
 {
 	struct pft_input_file file = {.path = "test.log", .format = PFT_FORMAT_PLAIN};
 	struct pft_inputs inputs = {.files = &file, .n_files = 1, .n_streams = 1};
-	struct pft_merge *merge = pft_merge_new(&inputs);
+	const struct pft_limits limits = {.horizon = (int64_t)PFT_DEFAULT_HORIZON_DAYS * 86400};
+	struct pft_merge *merge = pft_merge_new(&inputs, &limits);
 	size_t len = strlen(text), pos = 0;
 	int ok = merge != NULL;
 	while (ok && pos < len) {
@@ -28,7 +29,7 @@ char *pft_test_tally_text(const char *text, size_t chunk_size, int year, struct 
 		}
 		struct pft_chunk chunk = {.data = text + pos, .len = end - pos, .offset = pos};
 		struct pft_part part;
-		ok = pft_part_build(&part, &chunk, 0) == PFT_OK && pft_merge_part(merge, &part) == PFT_OK;
+		ok = pft_part_build(&part, &chunk, 0, &limits) == PFT_OK && pft_merge_part(merge, &part) == PFT_OK;
 		pft_part_free(&part);
 		pos = end;
 	}

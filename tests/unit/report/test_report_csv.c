@@ -212,7 +212,7 @@ Test(csv_tables, domains_ranked_by_attempts_and_top)
 	cr_expect_str_eq(got, "two.example:3 one.example:1 \"three: example\"");
 	free(got);
 	cr_expect_not_null(strstr(csv, "\r\n\"three, example\",1,"), "%s", csv);
-	cr_expect_not_null(strstr(csv, "\r\ntwo.example,3,1,1,1,0,0,0,0,0,2,1,1,0,0,0,0,"
+	cr_expect_not_null(strstr(csv, "\r\ntwo.example,3,1,1,1,0,0,0,0,0,2,1,1,0,0,0,0,0,"
 	                               "0.333333,0.500000\r\n"),
 	                   "%s", csv);
 	free(csv);
