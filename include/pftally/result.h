@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "pftally/event.h"
+#include "pftally/status.h"
 
 /* A recipient's outcome: its last terminal status, else what became of its message. */
 enum pft_outcome {
@@ -87,6 +88,9 @@ struct pft_result {
 	uint8_t has_time;
 	struct pft_civil first, last;       /* covered time range (wall clock, years resolved) */
 	struct pft_result_file *files;      size_t n_files;
+	/* Inputs that could not be read to their end (the result is incomplete): paths left
+	 * out when listed, then files whose reading or decoding failed part-way, in order. */
+	struct pft_error *errors;           size_t n_errors;
 };
 
 void pft_result_free(struct pft_result *result);

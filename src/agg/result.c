@@ -26,6 +26,7 @@ void pft_result_free(struct pft_result *r)
 	for (size_t i = 0; i < r->n_files; i++)
 		free(r->files[i].path);
 	free(r->files);
+	free(r->errors);
 	memset(r, 0, sizeof *r);
 }
 

@@ -231,27 +231,43 @@ static void report_progress(const struct pft_tally_options *o, struct engine *e,
 	o->progress(o->progress_ctx, &p);
 }
 
-/* Merges every part in input order. @return the first failure. */
+/* A file that cannot be read to its end is reported and the run goes on: what was read of it
+ * counts, and the result is marked incomplete. */
+static enum pft_status note_input_error(struct pft_result *errors_to, const struct pft_error *e)
+{
+	struct pft_error *grown =
+		realloc(errors_to->errors, (errors_to->n_errors + 1) * sizeof *grown);
+	if (grown == NULL)
+		return PFT_ERR_NOMEM;
+	errors_to->errors = grown;
+	errors_to->errors[errors_to->n_errors++] = *e;
+	return PFT_OK;
+}
+
+/* Merges every part in input order; a failed chunk or file is noted in `errors` (the first
+ * per file) and skipped. @return a failure that stops the run (out of memory). */
 static enum pft_status merge_all(struct engine *e, struct pft_merge *m,
 				 const struct pft_tally_options *o, struct pft_error *err,
-				 struct pft_tally_stats *st, double t0)
+				 struct pft_result *errors, struct pft_tally_stats *st, double t0)
 {
 	double last_progress = 0, waited = 0;
 	uint64_t decoded = 0;
 	for (size_t f = 0; f < e->in->n_files; f++) {
 		struct file_state *fs = &e->files[f];
+		int file_failed = 0;
 		for (uint64_t c = 0;;) {
 			_Atomic(struct result *) *slot = &fs->slots[c % BUDGET_PER_FILE];
 			struct result *r = atomic_load_explicit(slot, memory_order_acquire);
 			if (r != NULL) {
 				atomic_store_explicit(slot, NULL, memory_order_relaxed);
-				enum pft_status status = r->status;
-				if (status == PFT_OK) {
+				enum pft_status status = PFT_OK;
+				if (r->status == PFT_OK) {
 					status = pft_merge_part(m, &r->part);
 					if (status != PFT_OK)
 						pft_error_set(err, status, 0, e->in->files[f].path, 0, NULL);
-				} else {
-					*err = r->err;
+				} else if (!file_failed) {
+					file_failed = 1;
+					status = note_input_error(errors, &r->err);
 				}
 				decoded += r->part.bytes;
 				fs->stored_done = r->part.stored_end;
@@ -268,13 +284,15 @@ static enum pft_status merge_all(struct engine *e, struct pft_merge *m,
 				report_progress(o, e, f, decoded, t0, &last_progress, 0);
 				continue;
 			}
-			if (atomic_load_explicit(&fs->done, memory_order_acquire)) {
-				if (fs->status != PFT_OK) {
+			if (atomic_load_explicit(&fs->done, memory_order_acquire) &&
+			    c == fs->n_chunks) {
+				if (fs->status == PFT_ERR_NOMEM) {
 					*err = fs->err;
 					return fs->status;
 				}
-				if (c == fs->n_chunks)
-					break;
+				if (fs->status != PFT_OK && !file_failed)
+					PFT_TRY(note_input_error(errors, &fs->err));
+				break;
 			}
 			double w0 = now(CLOCK_MONOTONIC);
 			sem_wait_intr(&e->parts_ready);
@@ -327,6 +345,7 @@ enum pft_status pft_tally(const struct pft_inputs *in, const struct pft_tally_op
 	struct pft_tally_stats local_stats, *st = o->stats ? o->stats : &local_stats;
 	memset(st, 0, sizeof *st);
 	struct engine e = {.in = in};
+	struct pft_result noted = {0}; /* only its error list is used */
 	e.chunk_size = o->chunk_size ? o->chunk_size : PFT_DEFAULT_CHUNK_SIZE;
 	e.n_workers = o->threads ? o->threads : online_cpus();
 	e.n_readers = in->n_files < e.n_workers ? (unsigned)in->n_files : e.n_workers;
@@ -382,7 +401,7 @@ enum pft_status pft_tally(const struct pft_inputs *in, const struct pft_tally_op
 		status = pft_error_set(err, PFT_ERR_NOMEM, errno, NULL, 0, "cannot start threads");
 		ck_pr_store_uint(&e.next_file, (unsigned)in->n_files); /* readers take nothing */
 	} else {
-		status = merge_all(&e, m, o, err, st, t0);
+		status = merge_all(&e, m, o, err, &noted, st, t0);
 	}
 	if (status != PFT_OK)
 		stop_everything(&e);
@@ -398,6 +417,14 @@ enum pft_status pft_tally(const struct pft_inputs *in, const struct pft_tally_op
 
 	if (status == PFT_OK)
 		status = pft_merge_finish(m, o->year, out, err);
+	/* The paths left out when the inputs were listed, then what failed while reading. */
+	for (size_t i = 0; status == PFT_OK && i < in->n_errors; i++)
+		status = note_input_error(out, &in->errors[i]);
+	for (size_t i = 0; status == PFT_OK && i < noted.n_errors; i++)
+		status = note_input_error(out, &noted.errors[i]);
+	if (status == PFT_ERR_NOMEM)
+		pft_error_set(err, status, 0, NULL, 0, "error list");
+	free(noted.errors);
 	for (unsigned i = 0; i < e.n_readers; i++)
 		st->cpu_read += e.cpu_read[i];
 	for (unsigned i = 0; i < e.n_workers; i++)

@@ -18,8 +18,10 @@
 
 enum exit_code {
 	EXIT_OK = 0,
-	EXIT_INPUT = 1,   /* an input could not be read or decoded */
+	EXIT_INPUT = 1,   /* no input could be read, or the report could not be written */
 	EXIT_USAGE = 2,   /* bad option or argument */
+	EXIT_INCOMPLETE = 3, /* some input could not be read to its end: the report covers the
+			      * rest and lists what is missing */
 };
 
 enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
@@ -306,7 +308,7 @@ static int parse_options(int argc, char **argv, struct cli_options *o, int *firs
 	return EXIT_OK;
 }
 
-static int report_error(const struct pft_error *err)
+static void print_error(const struct pft_error *err)
 {
 	fputs("pftally: ", stderr);
 	if (err->path[0])
@@ -319,6 +321,11 @@ static int report_error(const struct pft_error *err)
 	if (err->sys_errno)
 		fprintf(stderr, " (%s)", strerror(err->sys_errno));
 	fputc('\n', stderr);
+}
+
+static int report_error(const struct pft_error *err)
+{
+	print_error(err);
 	return err->status == PFT_ERR_USAGE ? EXIT_USAGE : EXIT_INPUT;
 }
 
@@ -449,7 +456,10 @@ int main(int argc, char **argv)
 			      &inputs, &err) != PFT_OK)
 		return report_error(&err);
 	if (inputs.n_files == 0) {
-		fputs("pftally: no mail-log files found in the given paths\n", stderr);
+		for (size_t i = 0; i < inputs.n_errors; i++)
+			print_error(&inputs.errors[i]);
+		if (inputs.n_errors == 0)
+			fputs("pftally: no mail-log files found in the given paths\n", stderr);
 		pft_inputs_free(&inputs);
 		return EXIT_INPUT;
 	}
@@ -478,6 +488,11 @@ int main(int argc, char **argv)
 		pft_inputs_free(&inputs);
 		return report_error(&err);
 	}
+	/* Every input that could not be read to its end, named with its byte offset; the report
+	 * still covers everything else. */
+	for (size_t i = 0; i < result.n_errors; i++)
+		print_error(&result.errors[i]);
+	const int incomplete = result.n_errors > 0;
 	struct timespec r0, r1;
 	clock_gettime(CLOCK_MONOTONIC, &r0);
 	enum pft_status status = pft_report_write(&result, &o.report, output.f);
@@ -501,5 +516,5 @@ int main(int argc, char **argv)
 			status == PFT_ERR_IO ? strerror(write_errno) : pft_status_str(status));
 		return EXIT_INPUT;
 	}
-	return EXIT_OK;
+	return incomplete ? EXIT_INCOMPLETE : EXIT_OK;
 }

@@ -49,10 +49,15 @@ struct pft_inputs {
 	struct pft_input_file *files;   /* ordered: stream 0 oldest..newest, stream 1 ..., */
 	size_t n_files;
 	uint32_t n_streams;
+	struct pft_error *errors;       /* paths left out: missing, unreadable, unsupported */
+	size_t n_errors;
 };
 
 /*! pft_inputs_expand() : expands paths into *out (owned by the caller, freed with
- *  pft_inputs_free()). A directory contributes its mail-log files (names starting with
+ *  pft_inputs_free()). A path that cannot be used (missing, unreadable, a directory that
+ *  cannot be listed, an unsupported format such as xz/bzip2/lz4 or binary data) is left out
+ *  and described in out->errors, so the other inputs are still read; only running out of
+ *  memory fails the call. A directory contributes its mail-log files (names starting with
  *  "mail", "maillog" or ending in ".log", plus their rotated forms), not its subdirectories,
  *  hidden files, or the per-level copies mail.err, mail.warn, mail.info, ... that some syslog
  *  setups write beside mail.log (they repeat its lines). A file named twice (or by two
@@ -62,6 +67,11 @@ struct pft_inputs {
 PFT_MUST_CHECK enum pft_status pft_inputs_expand(const char *const *paths, size_t n_paths,
 						 struct pft_inputs *out, struct pft_error *err);
 void pft_inputs_free(struct pft_inputs *inputs);
+
+/*! pft_inputs_add_error() : appends a copy of *err to inputs->errors. @return PFT_OK or
+ *  PFT_ERR_NOMEM. */
+PFT_MUST_CHECK enum pft_status pft_inputs_add_error(struct pft_inputs *inputs,
+						    const struct pft_error *err);
 
 /*! pft_rotation_compare() : orders two file names of one rotation set, oldest first
  *  (mail.log.10.gz < mail.log.2 < mail.log.1 < mail.log; maillog-20240101 < maillog-20240102

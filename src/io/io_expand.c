@@ -31,7 +31,7 @@ struct rot_name {
 	enum rot_kind kind;
 	const char *digits;     /* rotation number or date */
 	size_t n_digits;
-	int compressed;         /* .gz or .zst */
+	int compressed;         /* .gz, .zst (or a format we refuse: .xz, .bz2, ...) */
 };
 
 static int has_suffix(const char *s, size_t len, const char *suffix)
@@ -49,12 +49,15 @@ static void rot_parse(const char *name, struct rot_name *r)
 {
 	size_t len = strlen(name);
 	memset(r, 0, sizeof *r);
-	if (has_suffix(name, len, ".gz")) {
-		len -= 3;
-		r->compressed = 1;
-	} else if (has_suffix(name, len, ".zst")) {
-		len -= 4;
-		r->compressed = 1;
+	/* .gz and .zst are read; the others are listed so that the sniffer can refuse them by
+	 * name, with the command that reads them, rather than a directory dropping them. */
+	static const char *const compressed[] = {".gz", ".zst", ".xz", ".bz2", ".lz4", ".lz", ".Z"};
+	for (size_t i = 0; i < sizeof compressed / sizeof compressed[0]; i++) {
+		if (has_suffix(name, len, compressed[i])) {
+			len -= strlen(compressed[i]);
+			r->compressed = 1;
+			break;
+		}
 	}
 	size_t d = len;
 	while (d > 0 && is_digit(name[d - 1]))
@@ -486,6 +489,27 @@ static enum pft_status sniff(struct cand *c, time_t now, struct pft_error *err)
 
 /* ---- expansion --------------------------------------------------------------------------- */
 
+enum pft_status pft_inputs_add_error(struct pft_inputs *inputs, const struct pft_error *err)
+{
+	struct pft_error *grown = realloc(inputs->errors, (inputs->n_errors + 1) * sizeof *grown);
+	if (grown == NULL)
+		return PFT_ERR_NOMEM;
+	inputs->errors = grown;
+	inputs->errors[inputs->n_errors++] = *err;
+	return PFT_OK;
+}
+
+/* A path that cannot be used is left out and described; running out of memory is fatal. */
+static enum pft_status keep_going(struct pft_inputs *out, enum pft_status status,
+				  struct pft_error *err)
+{
+	if (status == PFT_OK || status == PFT_ERR_NOMEM)
+		return status;
+	enum pft_status added = pft_inputs_add_error(out, err);
+	memset(err, 0, sizeof *err);
+	return added;
+}
+
 enum pft_status pft_inputs_expand(const char *const *paths, size_t n_paths,
 				  struct pft_inputs *out, struct pft_error *err)
 {
@@ -496,20 +520,22 @@ enum pft_status pft_inputs_expand(const char *const *paths, size_t n_paths,
 	for (size_t i = 0; i < n_paths && status == PFT_OK; i++) {
 		const char *path = paths[i];
 		struct stat st;
+		enum pft_status one;
 		if (strcmp(path, "-") == 0) {
 			if (fstat(STDIN_FILENO, &st) != 0)
-				status = pft_error_set(err, PFT_ERR_IO, errno, path, 0,
-						       "cannot use stdin: %s", strerror(errno));
+				one = pft_error_set(err, PFT_ERR_IO, errno, path, 0,
+						    "cannot use stdin: %s", strerror(errno));
 			else
-				status = cand_push(&cv, path, &st, 1, err);
+				one = cand_push(&cv, path, &st, 1, err);
 		} else if (stat(path, &st) != 0) {
-			status = pft_error_set(err, PFT_ERR_IO, errno, path, 0, "cannot access: %s",
-					       strerror(errno));
+			one = pft_error_set(err, PFT_ERR_IO, errno, path, 0, "cannot access: %s",
+					    strerror(errno));
 		} else if (S_ISDIR(st.st_mode)) {
-			status = scan_directory(&cv, path, err);
+			one = scan_directory(&cv, path, err);
 		} else {
-			status = cand_push(&cv, path, &st, 0, err);
+			one = cand_push(&cv, path, &st, 0, err);
 		}
+		status = keep_going(out, one, err);
 	}
 	if (status != PFT_OK)
 		goto fail;
@@ -523,21 +549,30 @@ enum pft_status pft_inputs_expand(const char *const *paths, size_t n_paths,
 	if (cv.n > 1)
 		qsort(cv.v, cv.n, sizeof cv.v[0], cand_order_compare);
 
+	/* Sniff every file; one that cannot be read or is not a log we read is left out. */
 	const time_t now = time(NULL);
+	size_t kept = 0;
 	for (size_t i = 0; i < cv.n; i++) {
-		status = sniff(&cv.v[i], now, err);
+		enum pft_status one = sniff(&cv.v[i], now, err);
+		if (one == PFT_OK) {
+			struct cand tmp = cv.v[kept];
+			cv.v[kept++] = cv.v[i];
+			cv.v[i] = tmp;
+			continue;
+		}
+		status = keep_going(out, one, err);
 		if (status != PFT_OK)
 			goto fail;
 	}
 
-	if (cv.n > 0) {
-		out->files = calloc(cv.n, sizeof out->files[0]);
+	if (kept > 0) {
+		out->files = calloc(kept, sizeof out->files[0]);
 		if (out->files == NULL) {
 			status = pft_error_set(err, PFT_ERR_NOMEM, 0, NULL, 0, "input list");
 			goto fail;
 		}
 	}
-	for (size_t i = 0; i < cv.n; i++) {
+	for (size_t i = 0; i < kept; i++) {
 		struct cand *c = &cv.v[i];
 		if (i > 0 && strcmp(c->key, cv.v[i - 1].key) != 0)
 			out->n_streams++;
@@ -547,8 +582,8 @@ enum pft_status pft_inputs_expand(const char *const *paths, size_t n_paths,
 		c->path = NULL;         /* now owned by out */
 		c->file.pipe = NULL;
 	}
-	out->n_files = cv.n;
-	out->n_streams = cv.n > 0 ? out->n_streams + 1 : 0;
+	out->n_files = kept;
+	out->n_streams = kept > 0 ? out->n_streams + 1 : 0;
 	cand_vec_free(&cv);
 	return PFT_OK;
 
@@ -573,5 +608,6 @@ void pft_inputs_free(struct pft_inputs *inputs)
 		}
 	}
 	free(inputs->files);
+	free(inputs->errors);
 	memset(inputs, 0, sizeof *inputs);
 }

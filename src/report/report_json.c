@@ -127,6 +127,17 @@ static void write_inputs(FILE *out, const struct pft_result *r)
 			f->format, f->bytes, f->lines);
 	}
 	fputs(r->n_files ? "\n    ],\n" : "],\n", out);
+	fputs("    \"errors\": [", out);
+	for (size_t i = 0; i < r->n_errors; i++) {
+		const struct pft_error *e = &r->errors[i];
+		fputs(i ? ",\n      {\"path\": " : "\n      {\"path\": ", out);
+		pft_json_write_string(out, e->path, strlen(e->path));
+		fprintf(out, ", \"offset\": %" PRIu64 ", \"error\": \"%s\", \"detail\": ",
+			e->offset, pft_status_str(e->status));
+		pft_json_write_string(out, e->detail, strlen(e->detail));
+		putc('}', out);
+	}
+	fputs(r->n_errors ? "\n    ],\n" : "],\n", out);
 	fputs("    \"unrecognized_samples\": {", out);
 	int first = 1;
 	for (int k = 0; k < PFT_UNREC_REASON_COUNT; k++) {
@@ -153,6 +164,8 @@ enum pft_status pft_report_json(const struct pft_result *r, FILE *out)
 {
 	const struct pft_totals *t = &r->totals;
 	fprintf(out, "{\n  \"schema\": \"%s\",\n", PFT_JSON_SCHEMA);
+	/* false when an input could not be read to its end (see inputs.errors) */
+	fprintf(out, "  \"complete\": %s,\n", r->n_errors ? "false" : "true");
 	fputs("  \"time_range\": ", out);
 	if (r->has_time) {
 		fputs("{\"first\": ", out);

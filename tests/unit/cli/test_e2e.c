@@ -214,8 +214,9 @@ Test(errors, unsupported_compression_names_the_file)
 		 "> %s/bad.gz && cat %s/junk.gz.part >> %s/bad.gz && " PFTALLY " %s/bad.gz 2>&1",
 		 dir, dir, dir, dir, dir);
 	code = pft_test_run(cmd, &out);
-	cr_expect_eq(code, 1, "corrupt gzip: exit %d: %s", code, out);
+	cr_expect_eq(code, 3, "corrupt gzip: exit %d: %s", code, out);
 	cr_expect(strstr(out, "bad.gz") != NULL, "%s", out);
+	cr_expect(strstr(out, "at byte ") != NULL, "the message gives the offset: %s", out);
 	free(out);
 	snprintf(cmd, sizeof cmd, PFTALLY " --chunk-size 0 x 2>&1");
 	code = pft_test_run(cmd, &out);
@@ -236,4 +237,48 @@ Test(corpus, bundled_corpus_matches_its_truth)
 	cr_expect_eq(bad, 0, "corpus: %s", msg);
 	free(truth);
 	free(json);
+}
+
+/* Faulty inputs beside healthy ones: each is named with its offset, the run goes on, exits 3,
+ * and every count equals that of the healthy inputs alone. */
+Test(errors, faulty_inputs_leave_the_healthy_counts_unchanged)
+{
+	char *dir = pft_test_tmpdir();
+	free(run_ok("cp " PFT_SOURCE_DIR "/corpus/mail.log* %s/ && rm %s/mail.log.truth.json", dir,
+		    dir));
+	char *healthy = invariant_part(run_ok(PFTALLY " --format json --year 2025 %s", dir));
+	char cmd[8192], *out = NULL;
+	snprintf(cmd, sizeof cmd,
+		 "printf '\\375\\067\\172\\130\\132\\000junk' > %s/mail.log.4.xz && "
+		 "printf '\\037\\213\\010\\000\\000\\000\\000\\000\\000\\003garbage' > %s/other.log.gz && "
+		 "head -c 20000 %s/mail.log.2.gz > %s/cut.log.gz && "
+		 PFTALLY " --format json --year 2025 %s 2>%s/stderr", dir, dir, dir, dir, dir, dir);
+	int code = pft_test_run(cmd, &out);
+	cr_expect_eq(code, 3, "exit %d", code);
+	char *stderr_text = NULL;
+	snprintf(cmd, sizeof cmd, "cat %s/stderr", dir);
+	pft_test_run(cmd, &stderr_text);
+	cr_expect(strstr(stderr_text, "mail.log.4.xz") && strstr(stderr_text, "other.log.gz") &&
+			  strstr(stderr_text, "cut.log.gz"),
+		  "every faulty input is named: %s", stderr_text);
+	cr_expect(strstr(stderr_text, "xz -dc") != NULL, "suggests how to read xz: %s", stderr_text);
+	cr_expect(strstr(out, "\"complete\": false") != NULL);
+	/* cut.log.gz is its own rotation set: what decoded before the cut counts too, so compare
+	 * without it for the healthy part of the statement. */
+	free(out);
+	snprintf(cmd, sizeof cmd, "rm %s/cut.log.gz && " PFTALLY " --format json --year 2025 %s "
+		 "2>/dev/null", dir, dir);
+	code = pft_test_run(cmd, &out);
+	cr_expect_eq(code, 3);
+	char *faulty = invariant_part(out);
+	char *flag = strstr(faulty, "\"complete\": false");
+	cr_assert_not_null(flag);
+	memmove(flag + 16, flag + 17, strlen(flag + 17) + 1); /* "false" -> "true" */
+	memcpy(flag, "\"complete\": true", 16);
+	cr_expect_str_eq(faulty, healthy, "the faulty inputs changed the healthy counts");
+	free(faulty);
+	free(healthy);
+	free(stderr_text);
+	free(run_ok("rm -rf %s", dir));
+	free(dir);
 }

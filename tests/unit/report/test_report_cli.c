@@ -128,15 +128,31 @@ Test(cli_report, failed_run_keeps_the_old_report)
 	cr_assert_not_null(f);
 	fputs("old report\n", f);
 	fclose(f);
-	/* gzip magic, then garbage: the input is accepted, then fails while decoding. */
+	/* A run that fails as a whole (BSD stamps from a pipe, no year to infer): no report. */
+	int code = run("printf 'Jun  1 10:00:00 mx1 postfix/qmgr[1]: ABCDE12345: removed\\n' | "
+		       "'%s' -f json -o '%s' - 2>/dev/null", PFTALLY, path);
+	cr_expect_eq(code, 1, "a failed run exits 1, not %d", code);
+	char *text = pft_test_read_file(path, NULL);
+	cr_expect_str_eq(text, "old report\n");
+	free(text);
+	cr_expect_eq(entries(dir), 1, "temporary files left behind");
+
+	/* A corrupt input among good ones is reported and the rest still counted: exit 3 and
+	 * a new report that says it is incomplete. gzip magic, then garbage: accepted when
+	 * listed, fails while decoding. */
 	f = fopen(bad, "wb");
 	cr_assert_not_null(f);
 	fwrite("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03garbage garbage garbage", 1, 33, f);
 	fclose(f);
-	int code = run("'%s' --year 2025 -f json -o '%s' '%s' 2>/dev/null", PFTALLY, path, bad);
-	cr_expect_eq(code, 1, "a corrupt input exits 1, not %d", code);
-	char *text = pft_test_read_file(path, NULL);
-	cr_expect_str_eq(text, "old report\n");
+	code = run("'%s' --year 2025 -f json -o '%s' '%s' '%s' 2>/dev/null", PFTALLY, path, bad,
+		   PFT_SOURCE_DIR "/corpus/mail.log");
+	cr_expect_eq(code, 3, "an incomplete run exits 3, not %d", code);
+	text = pft_test_read_file(path, NULL);
+	cr_expect(strstr(text, "\"complete\": false") != NULL, "%s", text);
+	cr_expect(strstr(text, "broken.gz") != NULL, "the error names the file");
+	long long lines = 0;
+	cr_expect(pft_test_json_number(text, "lines.total", &lines) && lines > 0,
+		  "the healthy input is counted");
 	free(text);
 	cr_expect_eq(entries(dir), 2, "temporary files left behind");
 }
