@@ -169,11 +169,11 @@ static enum pft_status count_program(struct pft_part *part, const struct pft_sli
 }
 
 static enum pft_status part_line(struct pft_part *part, const char *line, size_t len,
-				 uint64_t line_index)
+				 const struct pft_scan_index *ix, uint64_t line_index)
 {
 	struct pft_totals *t = &part->agg.t;
 	struct pft_event ev;
-	pft_parse_line(line, len, &ev);
+	pft_parse_line_scanned(line, len, ix, &ev);
 	t->lines_total++;
 	if (ev.kind == PFT_EV_MALFORMED) {
 		t->lines_malformed++;
@@ -217,15 +217,18 @@ enum pft_status pft_part_build(struct pft_part *part, const struct pft_chunk *ch
 {
 	part_init(part, chunk, stream);
 	part->horizon = limits ? limits->horizon : 0;
-	const char *p = chunk->data, *end = chunk->data + chunk->len;
+	/* Stage 1 (masks of a window of the chunk) runs ahead of stage 2, line by line. */
+	struct pft_scan_lines lines;
+	pft_scan_lines_init(&lines, chunk->data, chunk->len, NULL);
+	struct pft_scan_line line;
 	uint64_t line_index = 0;
 	enum pft_status status = PFT_OK;
-	while (status == PFT_OK && p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *line_end = nl ? nl : end;
-		status = part_line(part, p, (size_t)(line_end - p), line_index++);
-		p = nl ? nl + 1 : end;
-	}
+	int got = 0;
+	while (status == PFT_OK && (got = pft_scan_lines_next(&lines, &line)) > 0)
+		status = part_line(part, line.p, line.len, &line.ix, line_index++);
+	pft_scan_lines_free(&lines);
+	if (status == PFT_OK && got < 0)
+		status = PFT_ERR_NOMEM;
 	part->lines = line_index;
 	return status;
 }

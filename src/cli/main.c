@@ -15,6 +15,7 @@
 #include "cli/progress.h"
 #include "io/io.h"
 #include "report/report.h"
+#include "scan/scan.h"
 
 enum exit_code {
 	EXIT_OK = 0,
@@ -451,6 +452,9 @@ int main(int argc, char **argv)
 	o.report.color = use_color(&o);
 
 	struct pft_error err = {0};
+	/* The SIMD kernel, once (PFT_FORCE_SCAN may ask for one this CPU lacks: a usage error). */
+	if (pft_scan_select(&err) != PFT_OK)
+		return report_error(&err);
 	struct pft_inputs inputs = {0};
 	if (pft_inputs_expand((const char *const *)argv + first_path, (size_t)(argc - first_path),
 			      &inputs, &err) != PFT_OK)

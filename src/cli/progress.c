@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "scan/scan.h"
+
 void cli_progress_draw(void *ctx, const struct pft_progress *p)
 {
 	struct cli_progress *cp = ctx;
@@ -41,8 +43,8 @@ void cli_stats_print(FILE *out, const struct pft_tally_stats *s, double report_s
 		mb, (unsigned long long)s->chunks, s->wall, s->wall > 0 ? mb / s->wall : 0, s->readers,
 		s->workers);
 	fprintf(out, "  read/decode   %8.3f s CPU\n", s->cpu_read);
-	fprintf(out, "  scan/parse    %8.3f s CPU  (%.0f MB/s per core)\n", s->cpu_parse,
-		s->cpu_parse > 0 ? mb / s->cpu_parse : 0);
+	fprintf(out, "  scan/parse    %8.3f s CPU  (%.0f MB/s per core, %s kernel)\n", s->cpu_parse,
+		s->cpu_parse > 0 ? mb / s->cpu_parse : 0, pft_scan_current()->name);
 	fprintf(out, "  merge         %8.3f s CPU  (waited %.3f s for parts)\n", s->cpu_merge,
 		s->wait_merge);
 	fprintf(out, "  report        %8.3f s\n", report_seconds);

@@ -1,5 +1,6 @@
 /* pftally — line parser: one syslog line to one flat struct pft_event.
  *
+ * Stage 2 of the scan (src/scan/ is stage 1): delimiters are found with the line's bitmasks.
  * The parser never fails and never allocates: a line it does not understand becomes a
  * PFT_EV_MALFORMED (header) or PFT_EV_UNRECOGNIZED (Postfix record) event with a reason.
  * Every slice in the event points into the line. */
@@ -9,10 +10,17 @@
 #include <stddef.h>
 
 #include "pftally/event.h"
+#include "scan/scan.h"
 
 /*! pft_parse_line() : parses line[0..len) — without its '\n'; a trailing '\r' is ignored —
  *  into *ev (fully overwritten). */
 void pft_parse_line(const char *line, size_t len, struct pft_event *ev);
+
+/*! pft_parse_line_scanned() : pft_parse_line() for a line that the scan index ix covers, as
+ *  pft_scan_lines_next() hands them out: the hot path, no scanning of its own. ix->blocks ==
+ *  NULL parses without masks (byte by byte), with the same result. */
+void pft_parse_line_scanned(const char *line, size_t len, const struct pft_scan_index *ix,
+			    struct pft_event *ev);
 
 /*! pft_parse_header() : parses only the syslog header (stamp, host, program, pid) and sets
  *  ev->text to the rest. @return 1 if the header is well formed, else 0 with ev->kind =

@@ -17,7 +17,8 @@ static int set_new_qid(struct pft_event *ev, const char *p, const char *end)
 	return 1;
 }
 
-void pft_parse_bounce(struct pft_event *ev, const char *p, const char *end)
+void pft_parse_bounce(struct pft_event *ev, const struct pft_scan_index *ix, const char *p,
+		      const char *end)
 {
 	if (ev->qid.n != 0) {
 		enum pft_notification_kind kind = PFT_NOTIFY_NONE;
@@ -32,8 +33,9 @@ void pft_parse_bounce(struct pft_event *ev, const char *p, const char *end)
 			kind = PFT_NOTIFY_SUCCESS;
 			id = p + PFT_LEN("sender delivery status notification: ");
 		} else if (PFT_HAS(p, end, "postmaster ")) {
-			for (const char *q = p; end - q >= 15; q++) {
-				if (*q == ' ' && memcmp(q, " notification: ", 15) == 0) {
+			for (const char *q = pft_next(ix, PFT_S_SPACE, p, end); end - q >= 15;
+			     q = pft_next(ix, PFT_S_SPACE, q + 1, end)) {
+				if (memcmp(q, " notification: ", 15) == 0) {
 					kind = PFT_NOTIFY_POSTMASTER;
 					id = q + 15;
 					break;
@@ -46,5 +48,5 @@ void pft_parse_bounce(struct pft_event *ev, const char *p, const char *end)
 			return;
 		}
 	}
-	pft_parse_fallback(ev, p, end);
+	pft_parse_fallback(ev, ix, p, end);
 }

@@ -9,21 +9,21 @@
 #include "parse/parse_internal.h"
 
 /* The value of an unknown or uninteresting field: up to the next ','. */
-static const char *skip_value(const char *p, const char *end)
+static const char *skip_value(const struct pft_scan_index *ix, const char *p, const char *end)
 {
-	while (p < end && *p != ',')
-		p++;
-	return p;
+	return pft_next(ix, PFT_S_COMMA, p, end);
 }
 
 /* "... queued as QID)" (content filter or LMTP/SMTP hand-off to a local Postfix) and
  * "forwarded as QID" (local(8) alias/.forward): the QID of the next hop, if it has Postfix
  * QID syntax. The aggregator decides whether that QID is a local message. */
-static struct pft_slice hop_qid(const char *p, const char *end)
+static struct pft_slice hop_qid(const struct pft_scan_index *ix, const char *p, const char *end)
 {
 	struct pft_slice none = {NULL, 0};
-	for (const char *q = p; end - q >= 4; q++) {
-		if (q[0] != ' ' || q[1] != 'a' || q[2] != 's' || q[3] != ' ')
+	/* " as ": two spaces 3 bytes apart, found in the masks a block at a time. */
+	for (const char *q = pft_scan_next_pair(ix, PFT_S_SPACE, 3, p, end); q < end;
+	     q = pft_scan_next_pair(ix, PFT_S_SPACE, 3, q + 1, end)) {
+		if (q[1] != 'a' || q[2] != 's')
 			continue;
 		int hop = (q - p >= 6 && memcmp(q - 6, "queued", 6) == 0) ||
 			  (q - p >= 9 && memcmp(q - 9, "forwarded", 9) == 0);
@@ -37,10 +37,26 @@ static struct pft_slice hop_qid(const char *p, const char *end)
 	return none;
 }
 
-void pft_parse_delivery(struct pft_event *ev, const char *p, const char *end)
+/* The '=' (or ',') that ends the field name at p. The names Postfix writes in every record
+ * are matched in place, which saves a search on the critical path: none of them holds '=' or
+ * ',', so the first of those after p is right after the name, as the search would find. */
+static inline const char *field_name_end(const struct pft_scan_index *ix, const char *p,
+					 const char *end)
+{
+	if (PFT_HAS(p, end, "relay=") || PFT_HAS(p, end, "delay="))
+		return p + PFT_LEN("relay");
+	if (PFT_HAS(p, end, "delays=") || PFT_HAS(p, end, "status="))
+		return p + PFT_LEN("delays");
+	if (PFT_HAS(p, end, "dsn="))
+		return p + PFT_LEN("dsn");
+	return pft_next(ix, PFT_S_EQUALS | PFT_S_COMMA, p, end);
+}
+
+void pft_parse_delivery(struct pft_event *ev, const struct pft_scan_index *ix, const char *p,
+			const char *end)
 {
 	ev->kind = PFT_EV_DELIVERY;
-	p = pft_scan_addr(p + PFT_LEN("to="), end, PFT_ADDR_END_COMMA, &ev->to);
+	p = pft_scan_addr(ix, p + PFT_LEN("to="), end, PFT_ADDR_END_COMMA, &ev->to);
 	if (p == NULL) {
 		pft_set_unrec(ev, PFT_UNREC_DELIVERY_BAD_FIELD);
 		return;
@@ -50,8 +66,7 @@ void pft_parse_delivery(struct pft_event *ev, const char *p, const char *end)
 	while (end - p >= 2 && p[0] == ',' && p[1] == ' ') {
 		p += 2;
 		const char *name = p;
-		while (p < end && *p != '=' && *p != ',')
-			p++;
+		p = field_name_end(ix, p, end);
 		if (p == end)
 			break;
 		if (*p != '=')
@@ -72,9 +87,9 @@ void pft_parse_delivery(struct pft_event *ev, const char *p, const char *end)
 		case 5:
 			if (memcmp(name, "relay", 5) == 0) {
 				const char *v = p;
-				p = skip_value(p, end);
+				p = skip_value(ix, p, end);
 				ev->relay = pft_slice_of(v, p);
-				ev->relay_host = pft_relay_host_of(ev->relay);
+				ev->relay_host = pft_relay_host_of(ix, ev->relay);
 				continue;
 			}
 			break;
@@ -84,7 +99,7 @@ void pft_parse_delivery(struct pft_event *ev, const char *p, const char *end)
 			break;
 		case 7:
 			if (memcmp(name, "orig_to", 7) == 0) {
-				p = pft_scan_addr(p, end, PFT_ADDR_END_COMMA, &ev->orig_to);
+				p = pft_scan_addr(ix, p, end, PFT_ADDR_END_COMMA, &ev->orig_to);
 				if (p == NULL) {
 					pft_set_unrec(ev, PFT_UNREC_DELIVERY_BAD_FIELD);
 					return;
@@ -97,7 +112,7 @@ void pft_parse_delivery(struct pft_event *ev, const char *p, const char *end)
 		}
 		if (have_status)
 			break;
-		p = skip_value(p, end); /* delay, delays, conn_use, tls, and fields to come */
+		p = skip_value(ix, p, end); /* delay, delays, conn_use, tls, and fields to come */
 	}
 	if (!have_status) {
 		pft_set_unrec(ev, PFT_UNREC_DELIVERY_NO_STATUS);
@@ -107,32 +122,37 @@ void pft_parse_delivery(struct pft_event *ev, const char *p, const char *end)
 	/* STATUS, then " (REASON)" to the last ')' of the line; a line cut at Postfix's 2000
 	 * bytes has no ')': the reason is the rest. */
 	const char *w = p;
-	while (p < end && *p != ' ' && *p != ',')
-		p++;
-	ev->status = pft_dstatus_of(w, (size_t)(p - w));
+	if (PFT_HAS(w, end, "sent (")) { /* the usual words, known without a search */
+		ev->status = PFT_DS_SENT;
+		p = w + PFT_LEN("sent");
+	} else if (PFT_HAS(w, end, "deferred (")) {
+		ev->status = PFT_DS_DEFERRED;
+		p = w + PFT_LEN("deferred");
+	} else {
+		p = pft_next(ix, PFT_S_SPACE | PFT_S_COMMA, p, end);
+		ev->status = pft_dstatus_of(w, (size_t)(p - w));
+	}
 	if (end - p >= 2 && p[0] == ' ' && p[1] == '(') {
 		const char *r = p + 2, *close = end;
 		while (close > r && close[-1] != ')')
 			close--;
 		ev->reason_text = pft_slice_of(r, close > r ? close - 1 : end);
 		if (ev->status == PFT_DS_SENT)
-			ev->new_qid = hop_qid(ev->reason_text.p, r + ev->reason_text.n);
+			ev->new_qid = hop_qid(ix, ev->reason_text.p, r + ev->reason_text.n);
 	}
 }
 
 /* Best effort for the per-attempt lines of smtp/lmtp ("host mx[1.2.3.4] said: ...",
  * "connect to mx[...]:25: ...", "Untrusted TLS connection established to mx[...]:25: ..."):
  * the server is the word before the first '['. */
-static void info_relay(struct pft_event *ev, const char *p, const char *end)
+static void info_relay(struct pft_event *ev, const struct pft_scan_index *ix, const char *p,
+		       const char *end)
 {
-	const char *b = p;
-	while (b < end && *b != '[')
-		b++;
+	const char *b = pft_next(ix, PFT_S_LBRACKET, p, end);
 	if (b == end)
 		return;
-	const char *h = b;
-	while (h > p && h[-1] != ' ')
-		h--;
+	const char *space = pft_prev(ix, PFT_S_SPACE, p, b);
+	const char *h = space != NULL ? space + 1 : p;
 	if (h == b)
 		return;
 	const char *e = b;
@@ -150,7 +170,8 @@ static void info_relay(struct pft_event *ev, const char *p, const char *end)
 	ev->relay_host = pft_slice_of(h, b);
 }
 
-void pft_parse_agent(struct pft_event *ev, enum pft_service svc, const char *p, const char *end)
+void pft_parse_agent(struct pft_event *ev, const struct pft_scan_index *ix, const char *p,
+		     const char *end, enum pft_service svc)
 {
 	/* smtp and lmtp log why they skip a server as "QID: REASON" with REASON open-ended
 	 * (smtp_trouble.c: msg_info("%s: %s", queue_id, reason): "host X said: ...", "lost
@@ -158,11 +179,11 @@ void pft_parse_agent(struct pft_event *ev, enum pft_service svc, const char *p, 
 	 * required, ...", "Cannot start TLS: ...", "enabling PIX workarounds: ..."). Such a line is
 	 * no attempt: INFO. Only a damaged delivery record (", relay=" without a usable "to=") is
 	 * reported. */
-	pft_parse_fallback(ev, p, end);
+	pft_parse_fallback(ev, ix, p, end);
 	if (svc != PFT_SVC_SMTP && svc != PFT_SVC_LMTP)
 		return;
 	if (ev->qid.n != 0 && ev->reason == PFT_UNREC_UNKNOWN_RECORD)
 		pft_set_info(ev);
 	if (ev->kind == PFT_EV_POSTFIX_INFO && pft_severity_len(p, end) == 0)
-		info_relay(ev, p, end);
+		info_relay(ev, ix, p, end);
 }

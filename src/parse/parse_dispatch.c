@@ -114,14 +114,17 @@ void pft_parse_postfix(struct pft_event *ev)
 		pft_set_unrec(ev, PFT_UNREC_UNKNOWN_SERVICE);
 		return;
 	}
-	pft_parse_record(ev, svc);
+	struct pft_scan_block blocks[PFT_PARSE_STACK_INDEX_BYTES / PFT_SCAN_BLOCK];
+	struct pft_scan_index ix;
+	pft_parse_stack_index(ev->text.p, ev->text.n, blocks, &ix);
+	pft_parse_record(ev, &ix, svc);
 }
 
-void pft_parse_record(struct pft_event *ev, enum pft_service svc)
+void pft_parse_record(struct pft_event *ev, const struct pft_scan_index *ix, enum pft_service svc)
 {
 	const char *p = ev->text.p, *end = p + ev->text.n;
 
-	size_t qn = pft_qid_prefix(p, end);
+	size_t qn = pft_qid_prefix(ix, p, end);
 	if (qn != 0) {
 		ev->qid = pft_slice_of(p, p + qn);
 		p += qn + 1;
@@ -129,7 +132,7 @@ void pft_parse_record(struct pft_event *ev, enum pft_service svc)
 			p++; /* the space after ':' */
 		/* Any daemon may log a delivery-status record (qmgr, bounce, ...): "QID: to=". */
 		if (PFT_HAS(p, end, "to=")) {
-			pft_parse_delivery(ev, p, end);
+			pft_parse_delivery(ev, ix, p, end);
 			return;
 		}
 	} else if (PFT_HAS(p, end, "NOQUEUE: ")) {
@@ -146,47 +149,49 @@ void pft_parse_record(struct pft_event *ev, enum pft_service svc)
 	case PFT_SVC_ERROR:
 	case PFT_SVC_RETRY:
 	case PFT_SVC_DISCARD:
-		pft_parse_agent(ev, svc, p, end);
+		pft_parse_agent(ev, ix, p, end, svc);
 		return;
 	case PFT_SVC_QMGR:
-		pft_parse_qmgr(ev, p, end);
+		pft_parse_qmgr(ev, ix, p, end);
 		return;
 	case PFT_SVC_POSTSUPER:
-		pft_parse_postsuper(ev, p, end);
+		pft_parse_postsuper(ev, ix, p, end);
 		return;
 	case PFT_SVC_CLEANUP:
-		pft_parse_cleanup(ev, p, end);
+		pft_parse_cleanup(ev, ix, p, end);
 		return;
 	case PFT_SVC_PICKUP:
-		pft_parse_pickup(ev, p, end);
+		pft_parse_pickup(ev, ix, p, end);
 		return;
 	case PFT_SVC_SMTPD:
 	case PFT_SVC_POSTSCREEN:
 	case PFT_SVC_QMQPD:
-		pft_parse_smtpd(ev, p, end);
+		pft_parse_smtpd(ev, ix, p, end);
 		return;
 	case PFT_SVC_BOUNCE:
-		pft_parse_bounce(ev, p, end);
+		pft_parse_bounce(ev, ix, p, end);
 		return;
 	case PFT_SVC_OTHER:
 	case PFT_SVC_UNKNOWN:
 	case PFT_SVC_COUNT:
 		break;
 	}
-	pft_parse_fallback(ev, p, end);
+	pft_parse_fallback(ev, ix, p, end);
 }
 
 /* A needle that no field of a delivery record can hide: only the record itself writes it. */
-static int has_relay_field(const char *p, const char *end)
+static int has_relay_field(const struct pft_scan_index *ix, const char *p, const char *end)
 {
-	for (; end - p >= 8; p++) {
-		if (*p == ',' && memcmp(p, ", relay=", 8) == 0)
+	for (p = pft_next(ix, PFT_S_COMMA, p, end); end - p >= 8;
+	     p = pft_next(ix, PFT_S_COMMA, p + 1, end)) {
+		if (memcmp(p, ", relay=", 8) == 0)
 			return 1;
 	}
 	return 0;
 }
 
-void pft_parse_fallback(struct pft_event *ev, const char *p, const char *end)
+void pft_parse_fallback(struct pft_event *ev, const struct pft_scan_index *ix, const char *p,
+			const char *end)
 {
 	if (ev->qid.n != 0) {
 		if (pft_severity_len(p, end) != 0) {
@@ -195,7 +200,7 @@ void pft_parse_fallback(struct pft_event *ev, const char *p, const char *end)
 		}
 		/* "QID: user@example.com, relay=..., status=..." — a delivery record whose to= is
 		 * missing or damaged: count it as such, not as an unknown record. */
-		pft_set_unrec(ev, has_relay_field(p, end) ? PFT_UNREC_DELIVERY_BAD_FIELD
+		pft_set_unrec(ev, has_relay_field(ix, p, end) ? PFT_UNREC_DELIVERY_BAD_FIELD
 							   : PFT_UNREC_UNKNOWN_RECORD);
 		return;
 	}
@@ -206,7 +211,7 @@ void pft_parse_fallback(struct pft_event *ev, const char *p, const char *end)
 	/* "warning: QID: ..." (e.g. cleanup's map lookup problems): keep the QID. */
 	size_t sev = pft_severity_len(p, end);
 	if (sev != 0) {
-		size_t qn = pft_qid_prefix(p + sev, end);
+		size_t qn = pft_qid_prefix(ix, p + sev, end);
 		if (qn != 0)
 			ev->qid = pft_slice_of(p + sev, p + sev + qn);
 	}

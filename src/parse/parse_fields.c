@@ -30,6 +30,15 @@ static const uint8_t qid_class[256] = {
 #undef l_
 #undef v_
 
+/* Whether p[0..n) (all letters or digits, 0 < n <= QID_MAX) has the syntax of a queue ID,
+ * from the AND and OR of its bytes' classes. */
+static inline int qid_shape(unsigned all, unsigned any, size_t n)
+{
+	if ((all & QC_HEX) && n >= 5)
+		return 1;
+	return (any & (QC_LOWER | QC_VOWEL)) == QC_LOWER && n >= 12 && n <= 20;
+}
+
 size_t pft_qid_token(const char *p, const char *end)
 {
 	size_t max = (size_t)(end - p) < QID_MAX + 1 ? (size_t)(end - p) : QID_MAX + 1;
@@ -44,30 +53,78 @@ size_t pft_qid_token(const char *p, const char *end)
 	}
 	if (n > QID_MAX)
 		return 0;
-	if ((all & QC_HEX) && n >= 5)
-		return n;
-	if ((any & (QC_LOWER | QC_VOWEL)) == QC_LOWER && n >= 12 && n <= 20)
-		return n;
-	return 0;
+	return qid_shape(all, any, n) ? n : 0;
 }
 
-size_t pft_qid_prefix(const char *p, const char *end)
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* 1 when the 8 bytes of x (little-endian: byte i of memory in bits 8i..8i+7) are all
+ * upper-case hex digits, 0-9 A-F: no branch on the data. */
+static inline int upper_hex8(uint64_t x)
 {
-	size_t n = pft_qid_token(p, end);
-	if (n == 0 || p + n >= end || p[n] != ':')
-		return 0;
-	if (p + n + 1 < end && p[n + 1] != ' ')
-		return 0;
-	return n;
+	const uint64_t lo7 = 0x7F7F7F7F7F7F7F7Full, top = 0x8080808080808080ull;
+	const uint64_t hi = x & 0xF0F0F0F0F0F0F0F0ull, lo = x & 0x0F0F0F0F0F0F0F0Full;
+	const uint64_t h3 = hi ^ 0x3030303030303030ull, h4 = hi ^ 0x4040404040404040ull;
+	const uint64_t is3 = ~(((h3 & lo7) + lo7) | h3 | lo7); /* bit 7: high nibble 3 */
+	const uint64_t is4 = ~(((h4 & lo7) + lo7) | h4 | lo7); /* bit 7: high nibble 4 */
+	const uint64_t le9 = ~(lo + 0x7676767676767676ull);     /* bit 7: low nibble <= 9 */
+	const uint64_t one_to_six = (lo + 0x7F7F7F7F7F7F7F7Full) & ~(lo + 0x7979797979797979ull);
+	return ((is3 & le9) | (is4 & one_to_six) | ~top) == ~0ull;
 }
 
-const char *pft_scan_addr(const char *p, const char *end, unsigned ends, struct pft_slice *out)
+/* 1 when p[0 .. n) (n <= 16, p + 16 readable) are all upper-case hex digits. */
+static inline int upper_hex_upto16(const char *p, size_t n)
+{
+	const uint64_t zeros = 0x3030303030303030ull; /* '0': the bytes past n count as hex */
+	uint64_t a, b;
+	memcpy(&a, p, 8);
+	memcpy(&b, p + 8, 8);
+	if (n < 8) {
+		const uint64_t keep = (1ull << (8 * n)) - 1;
+		a = (a & keep) | (zeros & ~keep);
+		b = zeros;
+	} else if (n < 16) {
+		const uint64_t keep = (1ull << (8 * (n - 8))) - 1;
+		b = (b & keep) | (zeros & ~keep);
+	}
+	return upper_hex8(a) & upper_hex8(b);
+}
+#endif
+
+size_t pft_qid_prefix(const struct pft_scan_index *ix, const char *p, const char *end)
+{
+	/* The token is a run of letters and digits, which are neither ':' nor ' ': so when it
+	 * ends with "QID:" the first ':' or ' ' is that ':'. Lines that do not start with a
+	 * queue id ("connect from ...") end here without looking at their bytes one by one. */
+	const char *limit = end - p > QID_MAX + 1 ? p + QID_MAX + 1 : end;
+	const char *colon = pft_next(ix, PFT_S_COLON | PFT_S_SPACE, p, limit);
+	if (colon == limit || *colon != ':' || colon == p)
+		return 0;
+	if (colon + 1 < end && colon[1] != ' ')
+		return 0;
+	const size_t n = (size_t)(colon - p);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* Short (hex) queue ids, the usual kind, 16 bytes at a time. */
+	if (n <= 16 && end - p >= 16 && upper_hex_upto16(p, n))
+		return n >= 5 ? n : 0;
+#endif
+	unsigned all = QC_ALNUM | QC_HEX, any = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned c = qid_class[(unsigned char)p[i]];
+		all &= c;
+		any |= c;
+	}
+	if (!(all & QC_ALNUM))
+		return 0; /* a byte that is not a letter or digit: the token ends before the ':' */
+	return qid_shape(all, any, n) ? n : 0;
+}
+
+const char *pft_scan_addr(const struct pft_scan_index *ix, const char *p, const char *end,
+			  unsigned ends, struct pft_slice *out)
 {
 	if (p < end && *p == '<') {
 		const char *a = p + 1;
-		for (const char *q = a; q < end; q++) {
-			if (*q != '>')
-				continue;
+		for (const char *q = pft_next(ix, PFT_S_GT, a, end); q < end;
+		     q = pft_next(ix, PFT_S_GT, q + 1, end)) {
 			const char *after = q + 1;
 			if (after == end || (*after == ',' && (ends & PFT_ADDR_END_COMMA)) ||
 			    (*after == ' ' && (ends & PFT_ADDR_END_SPACE)) ||
@@ -78,9 +135,7 @@ const char *pft_scan_addr(const char *p, const char *end, unsigned ends, struct 
 		}
 		return NULL;
 	}
-	const char *q = p;
-	while (q < end && *q != ',' && *q != ' ')
-		q++;
+	const char *q = pft_next(ix, PFT_S_COMMA | PFT_S_SPACE, p, end);
 	*out = pft_slice_of(p, q);
 	return q;
 }
@@ -191,18 +246,16 @@ enum pft_reject_stage pft_stage_of(const char *w, size_t n)
 	return PFT_STAGE_NONE;
 }
 
-struct pft_slice pft_relay_host_of(struct pft_slice relay)
+struct pft_slice pft_relay_host_of(const struct pft_scan_index *ix, struct pft_slice relay)
 {
 	const char *p = relay.p, *end = relay.p + relay.n;
-	const char *q = p;
 	if (p < end && *p == '[') {
+		const char *q = p;
 		while (q < end && *q != ']')
 			q++;
 		return pft_slice_of(p, q < end ? q + 1 : q);
 	}
-	while (q < end && *q != '[')
-		q++;
-	return pft_slice_of(p, q);
+	return pft_slice_of(p, pft_next(ix, PFT_S_LBRACKET, p, end));
 }
 
 size_t pft_severity_len(const char *p, const char *end)

@@ -26,18 +26,118 @@ static const char *skip_solaris_id(const char *p, const char *end)
 	return p;
 }
 
-int pft_parse_header(const char *line, size_t len, struct pft_event *ev)
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* SWAR (8 bytes in a uint64_t, byte i of memory = bits 8i..8i+7) for the short header fields:
+ * fewer branches whose outcome depends on the data than byte loops. */
+#define HAVE_SWAR 1
+
+static inline uint64_t load8(const char *p)
 {
-	memset(ev, 0, sizeof *ev);
+	uint64_t v;
+	memcpy(&v, p, sizeof v);
+	return v;
+}
+
+/* The last '/' of p[0 .. 8), or NULL. */
+static inline const char *last_slash_of8(const char *p)
+{
+	const uint64_t lo7 = 0x7F7F7F7F7F7F7F7Full;
+	const uint64_t x = load8(p) ^ 0x2F2F2F2F2F2F2F2Full; /* '/' bytes become 0 */
+	const uint64_t zero = ~(((x & lo7) + lo7) | x | lo7); /* exact: bit 7 of each 0 byte */
+	return zero ? p + (63 - __builtin_clzll(zero)) / 8 : NULL;
+}
+
+/* The k (1..8) decimal digits that end just before p, when they are all digits: p - 8 must be
+ * readable. @return 1 and *out, or 0. */
+static inline int digits_before(const char *p, unsigned k, uint64_t *out)
+{
+	const uint64_t zeros = 0x3030303030303030ull; /* '0' x 8 */
+	const uint64_t keep = ~0ull << (8 * (8 - k));
+	const uint64_t x = (load8(p - 8) & keep) | (zeros & ~keep); /* leading '0's */
+	if ((x & 0xF0F0F0F0F0F0F0F0ull) != zeros ||
+	    ((x & 0x0F0F0F0F0F0F0F0Full) + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull)
+		return 0; /* a byte that is not 0x30..0x39 */
+	uint64_t d = x - zeros;
+	d = d * 10 + (d >> 8); /* pairs */
+	d = ((d & 0x000000FF000000FFull) * (100 + (1000000ull << 32)) +
+	     ((d >> 16) & 0x000000FF000000FFull) * (1 + (10000ull << 32))) >> 32;
+	*out = d;
+	return 1;
+}
+#endif
+
+/* memset(ev, 0, sizeof *ev) without the `rep stos` that GCC picks for it at -O2: that costs
+ * more than parsing a header on some CPUs. The empty asm keeps the loop from becoming a
+ * memset again; the loop is unrolled into plain 16-byte stores. */
+static inline void clear_event(struct pft_event *ev)
+{
+	typedef uint64_t zero16 __attribute__((vector_size(16), aligned(8)));
+	zero16 *w = (zero16 *)(void *)ev;
+	const size_t n = sizeof *ev / sizeof *w;
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 32
+#endif
+	for (size_t i = 0; i < n; i++) {
+		w[i] = (zero16){0, 0};
+		__asm__("" ::: "memory");
+	}
+	if (sizeof *ev % sizeof *w != 0)
+		memset((char *)ev + n * sizeof *w, 0, sizeof *ev % sizeof *w);
+}
+
+/* The stamp of the last line this thread parsed, with the ' ' after it. Busy logs write many
+ * lines a second: a line that starts with the same bytes has the same time, and the stamp
+ * parsers read only the bytes they consume, so the copy is exact. */
+#define STAMP_CACHE_BYTES 48
+struct stamp_cache {
+	size_t len; /* stamp and ' ', 0 = empty */
+	char bytes[STAMP_CACHE_BYTES];
+	struct pft_civil time;
+};
+static _Thread_local struct stamp_cache stamp_cache;
+
+/* @return the ' ' after the stamp at p with *time set, or NULL when p holds no cached stamp. */
+static inline const char *cached_stamp(const char *p, const char *end, struct pft_civil *time)
+{
+	const struct stamp_cache *c = &stamp_cache;
+	if (c->len == 0 || (size_t)(end - p) < c->len)
+		return NULL;
+	/* BSD stamps ("Jun 17 10:22:33 ") are 16 bytes: two word compares. */
+	if (c->len == 16 ? memcmp(p, c->bytes, 16) != 0 : memcmp(p, c->bytes, c->len) != 0)
+		return NULL;
+	*time = c->time;
+	return p + c->len - 1;
+}
+
+static inline void remember_stamp(const char *p, const char *after, const char *end,
+				  const struct pft_civil *time)
+{
+	const size_t n = (size_t)(after - p) + 1;
+	if (after >= end || *after != ' ' || n > STAMP_CACHE_BYTES)
+		return;
+	memcpy(stamp_cache.bytes, p, n);
+	stamp_cache.len = n;
+	stamp_cache.time = *time;
+}
+
+int pft_parse_header_scanned(const struct pft_scan_index *ix, const char *line, size_t len,
+			     struct pft_event *ev)
+{
+	clear_event(ev);
 	const char *p = line, *end = line + len;
 	if (end > p && end[-1] == '\r')
 		end--;
 	if (p == end)
 		return malformed(ev, PFT_UNREC_EMPTY);
 
-	p = pft_time_parse_stamp(p, end, &ev->time);
-	if (p == NULL)
-		return malformed(ev, PFT_UNREC_BAD_TIMESTAMP);
+	const char *after = cached_stamp(p, end, &ev->time);
+	if (after == NULL) {
+		after = pft_time_parse_stamp(p, end, &ev->time);
+		if (after == NULL)
+			return malformed(ev, PFT_UNREC_BAD_TIMESTAMP);
+		remember_stamp(p, after, end, &ev->time);
+	}
+	p = after;
 	ev->has_time = 1;
 	if (p == end)
 		return malformed(ev, PFT_UNREC_BAD_HOST);
@@ -47,8 +147,7 @@ int pft_parse_header(const char *line, size_t len, struct pft_event *ev)
 		p++;
 
 	const char *host = p;
-	while (p < end && *p != ' ')
-		p++;
+	p = pft_next(ix, PFT_S_SPACE, p, end);
 	if (p == host)
 		return malformed(ev, PFT_UNREC_BAD_HOST);
 	if (p == end)
@@ -58,27 +157,40 @@ int pft_parse_header(const char *line, size_t len, struct pft_event *ev)
 		p++;
 
 	/* PROGRAM up to '[' or ':'. Spaces end it: a tag has none. The first and last '/' give
-	 * instance and service. */
-	static const uint8_t tag_class[256] = {[' '] = 1, [':'] = 1, ['['] = 1, ['/'] = 2};
-	const char *prog = p, *first_slash = NULL, *last_slash = NULL;
-	for (; p < end; p++) {
-		unsigned c = tag_class[(unsigned char)*p];
-		if (c == 0)
-			continue;
-		if (c == 1)
-			break;
-		if (first_slash == NULL)
-			first_slash = p;
-		last_slash = p;
-	}
+	 * instance and service (both short: a byte loop from each side). */
+	const char *prog = p;
+	p = pft_next(ix, PFT_S_SPACE | PFT_S_COLON | PFT_S_LBRACKET, p, end);
 	if (p == end || *p == ' ' || p == prog)
 		return malformed(ev, PFT_UNREC_BAD_PROGRAM);
 	const char *prog_end = p;
+	const char *first_slash = prog, *last_slash = prog_end - 1;
+	if (prog_end - prog > 8 && memcmp(prog, "postfix/", 8) == 0)
+		first_slash = prog + 7; /* the usual instance */
+	while (first_slash < prog_end && *first_slash != '/')
+		first_slash++;
+#if HAVE_SWAR
+	if (prog_end - prog >= 8 && first_slash < prog_end) {
+		const char *slash = last_slash_of8(prog_end - 8);
+		if (slash != NULL)
+			last_slash = slash; /* the last of the tag, as it is in its last 8 bytes */
+	}
+#endif
+	while (last_slash > first_slash && *last_slash != '/')
+		last_slash--;
 
 	if (*p == '[') {
 		p++;
 		uint64_t pid = 0;
 		const char *digits = p;
+#if HAVE_SWAR
+		/* "[PID]:" with 1..8 digits: the ':' from the masks, the digits at once. */
+		const char *colon = pft_next(ix, PFT_S_COLON, p, end);
+		const size_t k = (size_t)(colon - p) - 1;
+		if (colon < end && colon - p >= 2 && k <= 8 && colon - 9 >= line &&
+		    colon[-1] == ']' && digits_before(colon - 1, (unsigned)k, &pid))
+			p = colon - 1;
+		else
+#endif
 		while (p < end && pft_is_digit(*p) && p - digits < 10) {
 			pid = pid * 10 + (uint64_t)(*p - '0');
 			p++;
@@ -97,7 +209,7 @@ int pft_parse_header(const char *line, size_t len, struct pft_event *ev)
 		p++;
 
 	ev->program = pft_slice_of(prog, prog_end);
-	if (first_slash != NULL) {
+	if (first_slash < prog_end) {
 		ev->instance = pft_slice_of(prog, first_slash);
 		ev->service = pft_slice_of(last_slash + 1, prog_end);
 	} else {
@@ -106,6 +218,27 @@ int pft_parse_header(const char *line, size_t len, struct pft_event *ev)
 	p = skip_solaris_id(p, end);
 	ev->text = pft_slice_of(p, end);
 	return 1;
+}
+
+void pft_parse_stack_index(const char *p, size_t n, struct pft_scan_block *blocks,
+			   struct pft_scan_index *ix)
+{
+	if (n > PFT_PARSE_STACK_INDEX_BYTES) {
+		ix->base = p;
+		ix->blocks = NULL;
+		return;
+	}
+	pft_scan_index_build(pft_scan_current()->fn, p, n, blocks, ix);
+}
+
+#define STACK_BLOCKS (PFT_PARSE_STACK_INDEX_BYTES / PFT_SCAN_BLOCK)
+
+int pft_parse_header(const char *line, size_t len, struct pft_event *ev)
+{
+	struct pft_scan_block blocks[STACK_BLOCKS];
+	struct pft_scan_index ix;
+	pft_parse_stack_index(line, len, blocks, &ix);
+	return pft_parse_header_scanned(&ix, line, len, ev);
 }
 
 /* 1 when the tag names Postfix, with *svc its service (PFT_SVC_UNKNOWN for an unknown service
@@ -133,9 +266,10 @@ int pft_is_postfix_program(const struct pft_event *ev)
 	return classify_program(ev, &svc);
 }
 
-void pft_parse_line(const char *line, size_t len, struct pft_event *ev)
+void pft_parse_line_scanned(const char *line, size_t len, const struct pft_scan_index *ix,
+			    struct pft_event *ev)
 {
-	if (!pft_parse_header(line, len, ev))
+	if (!pft_parse_header_scanned(ix, line, len, ev))
 		return;
 	enum pft_service svc = PFT_SVC_UNKNOWN;
 	if (!classify_program(ev, &svc)) {
@@ -146,5 +280,13 @@ void pft_parse_line(const char *line, size_t len, struct pft_event *ev)
 		pft_set_unrec(ev, PFT_UNREC_UNKNOWN_SERVICE);
 		return;
 	}
-	pft_parse_record(ev, svc);
+	pft_parse_record(ev, ix, svc);
+}
+
+void pft_parse_line(const char *line, size_t len, struct pft_event *ev)
+{
+	struct pft_scan_block blocks[STACK_BLOCKS];
+	struct pft_scan_index ix;
+	pft_parse_stack_index(line, len, blocks, &ix);
+	pft_parse_line_scanned(line, len, &ix, ev);
 }

@@ -28,9 +28,10 @@ static const char *scan_u64(const char *p, const char *end, uint64_t *out)
 	return p;
 }
 
-static void parse_from_record(struct pft_event *ev, const char *p, const char *end)
+static void parse_from_record(struct pft_event *ev, const struct pft_scan_index *ix, const char *p,
+			      const char *end)
 {
-	p = pft_scan_addr(p + PFT_LEN("from="), end, PFT_ADDR_END_COMMA, &ev->from);
+	p = pft_scan_addr(ix, p + PFT_LEN("from="), end, PFT_ADDR_END_COMMA, &ev->from);
 	if (p == NULL) {
 		pft_set_unrec(ev, PFT_UNREC_QMGR);
 		return;
@@ -58,14 +59,11 @@ static void parse_from_record(struct pft_event *ev, const char *p, const char *e
 			status = p + PFT_LEN("status=");
 			break;
 		}
-		while (p < end && *p != ',')
-			p++;
+		p = pft_next(ix, PFT_S_COMMA, p, end);
 	}
 
 	if (status != NULL) {
-		const char *w = status;
-		while (w < end && *w != ',' && *w != ' ')
-			w++;
+		const char *w = pft_next(ix, PFT_S_COMMA | PFT_S_SPACE, status, end);
 		ev->status = pft_dstatus_of(status, (size_t)(w - status));
 		if (ev->status == PFT_DS_EXPIRED || ev->status == PFT_DS_FORCE_EXPIRED) {
 			ev->kind = PFT_EV_EXPIRED;
@@ -83,11 +81,12 @@ static void parse_from_record(struct pft_event *ev, const char *p, const char *e
 	pft_set_unrec(ev, PFT_UNREC_QMGR);
 }
 
-void pft_parse_qmgr(struct pft_event *ev, const char *p, const char *end)
+void pft_parse_qmgr(struct pft_event *ev, const struct pft_scan_index *ix, const char *p,
+		    const char *end)
 {
 	if (ev->qid.n != 0) {
 		if (PFT_HAS(p, end, "from=")) {
-			parse_from_record(ev, p, end);
+			parse_from_record(ev, ix, p, end);
 			return;
 		}
 		if (is_removed(p, end)) {
@@ -99,10 +98,11 @@ void pft_parse_qmgr(struct pft_event *ev, const char *p, const char *end)
 			return;
 		}
 	}
-	pft_parse_fallback(ev, p, end);
+	pft_parse_fallback(ev, ix, p, end);
 }
 
-void pft_parse_postsuper(struct pft_event *ev, const char *p, const char *end)
+void pft_parse_postsuper(struct pft_event *ev, const struct pft_scan_index *ix, const char *p,
+			 const char *end)
 {
 	if (ev->qid.n != 0) {
 		if (is_removed(p, end)) {
@@ -116,5 +116,5 @@ void pft_parse_postsuper(struct pft_event *ev, const char *p, const char *end)
 			return;
 		}
 	}
-	pft_parse_fallback(ev, p, end);
+	pft_parse_fallback(ev, ix, p, end);
 }

@@ -76,11 +76,9 @@ enum pft_action pft_action_of(const char *p, const char *end, size_t *len)
 /* The client after " from ": "name[addr]", "[addr]:port" (postscreen) or a bare word
  * ("local", cleanup's origin). @return the ": " after it, or NULL. IPv6 addresses hold ':'
  * inside the brackets. */
-static const char *scan_client(const char *p, const char *end)
+static const char *scan_client(const struct pft_scan_index *ix, const char *p, const char *end)
 {
-	const char *q = p;
-	while (q < end && *q != '[' && *q != ':')
-		q++;
+	const char *q = pft_next(ix, PFT_S_LBRACKET | PFT_S_COLON, p, end);
 	if (q < end && *q == '[') {
 		while (q < end && *q != ']')
 			q++;
@@ -97,10 +95,11 @@ static const char *scan_client(const char *p, const char *end)
 }
 
 /* The next "; " at or after p that is followed by from=<, to=<, proto= or helo=<, or end. */
-static const char *find_trailer(const char *p, const char *end)
+static const char *find_trailer(const struct pft_scan_index *ix, const char *p, const char *end)
 {
-	for (const char *q = p; end - q >= 6; q++) {
-		if (q[0] != ';' || q[1] != ' ')
+	for (const char *q = pft_next(ix, PFT_S_SEMICOLON, p, end); end - q >= 6;
+	     q = pft_next(ix, PFT_S_SEMICOLON, q + 1, end)) {
+		if (q[1] != ' ')
 			continue;
 		const char *k = q + 2;
 		if (PFT_HAS(k, end, "from=<") || PFT_HAS(k, end, "to=<") ||
@@ -113,26 +112,23 @@ static const char *find_trailer(const char *p, const char *end)
 /* "from=<S> to=<R> proto=P helo=<H>" with ' ' or ", " between fields.
  * @return end when the fields run cleanly to the end of the line, the text after a closing
  * ": " (cleanup's REPLY), or NULL when [p, end) is not such a trailer. */
-static const char *parse_trailer(struct pft_event *ev, const char *p, const char *end)
+static const char *parse_trailer(struct pft_event *ev, const struct pft_scan_index *ix,
+				 const char *p, const char *end)
 {
 	const unsigned ends = PFT_ADDR_END_COMMA | PFT_ADDR_END_SPACE | PFT_ADDR_END_COLON;
 	struct pft_slice ignored;
 	while (p < end) {
 		if (PFT_HAS(p, end, "from=<"))
-			p = pft_scan_addr(p + PFT_LEN("from="), end, ends, &ev->from);
+			p = pft_scan_addr(ix, p + PFT_LEN("from="), end, ends, &ev->from);
 		else if (PFT_HAS(p, end, "to=<"))
-			p = pft_scan_addr(p + PFT_LEN("to="), end, ends, &ev->to);
+			p = pft_scan_addr(ix, p + PFT_LEN("to="), end, ends, &ev->to);
 		else if (PFT_HAS(p, end, "helo=<"))
-			p = pft_scan_addr(p + PFT_LEN("helo="), end, ends, &ignored);
+			p = pft_scan_addr(ix, p + PFT_LEN("helo="), end, ends, &ignored);
 		else {
-			const char *q = p;
-			while (q < end && *q != ' ' && *q != ',' && *q != '=')
-				q++;
+			const char *q = pft_next(ix, PFT_S_SPACE | PFT_S_COMMA | PFT_S_EQUALS, p, end);
 			if (q == end || *q != '=' || q == p)
 				return NULL;
-			while (q < end && *q != ' ' && *q != ',' && *q != ':')
-				q++;
-			p = q;
+			p = pft_next(ix, PFT_S_SPACE | PFT_S_COMMA | PFT_S_COLON, q, end);
 		}
 		if (p == NULL)
 			return NULL;
@@ -153,14 +149,14 @@ static const char *parse_trailer(struct pft_event *ev, const char *p, const char
  * is client input — so the first candidate that parses cleanly to the end of the line (or to
  * cleanup's ": REPLY") wins; if none does (a line cut at 2000 bytes), the first one is used
  * for what it gives. @return the "; " of the trailer, or end; *reply = cleanup's REPLY. */
-static const char *split_trailer(struct pft_event *ev, const char *p, const char *end,
-				 const char **reply)
+static const char *split_trailer(struct pft_event *ev, const struct pft_scan_index *ix,
+				 const char *p, const char *end, const char **reply)
 {
 	const struct pft_slice none = {NULL, 0};
-	const char *first = find_trailer(p, end);
-	for (const char *t = first; t < end; t = find_trailer(t + 1, end)) {
+	const char *first = find_trailer(ix, p, end);
+	for (const char *t = first; t < end; t = find_trailer(ix, t + 1, end)) {
 		ev->from = ev->to = none;
-		const char *r = parse_trailer(ev, t + 2, end);
+		const char *r = parse_trailer(ev, ix, t + 2, end);
 		if (r != NULL) {
 			*reply = r == end ? NULL : r;
 			return t;
@@ -169,7 +165,7 @@ static const char *split_trailer(struct pft_event *ev, const char *p, const char
 	ev->from = ev->to = none;
 	*reply = NULL;
 	if (first < end)
-		(void)parse_trailer(ev, first + 2, end);
+		(void)parse_trailer(ev, ix, first + 2, end);
 	return first;
 }
 
@@ -184,18 +180,18 @@ static void scan_reply(struct pft_event *ev, const char *p, const char *end)
 		ev->dsn = dsn;
 }
 
-int pft_parse_reject(struct pft_event *ev, const char *p, const char *end)
+int pft_parse_reject(struct pft_event *ev, const struct pft_scan_index *ix, const char *p,
+		     const char *end)
 {
 	const char *w = p;
-	while (p < end && *p != ' ' && *p != ':')
-		p++;
+	p = pft_next(ix, PFT_S_SPACE | PFT_S_COLON, p, end);
 	enum pft_reject_stage stage = pft_stage_of(w, (size_t)(p - w));
 
 	if (stage != PFT_STAGE_NONE) {
 		ev->reject_stage = stage;
 		if (PFT_HAS(p, end, " from ")) {
 			const char *c = p + PFT_LEN(" from ");
-			p = scan_client(c, end);
+			p = scan_client(ix, c, end);
 			if (p == NULL)
 				return 0;
 			ev->client = pft_slice_of(c, p);
@@ -208,7 +204,7 @@ int pft_parse_reject(struct pft_event *ev, const char *p, const char *end)
 			return 0;
 		}
 		const char *reply;
-		const char *t = split_trailer(ev, p, end, &reply);
+		const char *t = split_trailer(ev, ix, p, end, &reply);
 		ev->reason_text = pft_slice_of(p, t);
 		scan_reply(ev, p, t);
 		return 1;
@@ -219,13 +215,14 @@ int pft_parse_reject(struct pft_event *ev, const char *p, const char *end)
 	if (p == w || p == end || *p != ' ')
 		return 0;
 	const char *reply;
-	const char *t = split_trailer(ev, p, end, &reply);
+	const char *t = split_trailer(ev, ix, p, end, &reply);
 	if (t == end)
 		return 0;
 	ev->reject_stage = PFT_STAGE_END_OF_MESSAGE;
-	for (const char *f = t; f - w >= 6; f--) { /* the last " from ORIGIN" before the trailer */
-		if (memcmp(f - 6, " from ", 6) == 0) {
-			ev->client = pft_slice_of(f, t);
+	/* The last " from ORIGIN" before the trailer: s is the space that ends " from ". */
+	for (const char *s = t; t - w >= 6 && (s = pft_prev(ix, PFT_S_SPACE, w + 5, s)) != NULL;) {
+		if (memcmp(s - 5, " from ", 6) == 0) {
+			ev->client = pft_slice_of(s + 1, t);
 			break;
 		}
 	}
@@ -238,14 +235,15 @@ int pft_parse_reject(struct pft_event *ev, const char *p, const char *end)
 	return 1;
 }
 
-int pft_parse_action_record(struct pft_event *ev, const char *p, const char *end, int in_cleanup)
+int pft_parse_action_record(struct pft_event *ev, const struct pft_scan_index *ix, const char *p,
+			    const char *end, int in_cleanup)
 {
 	size_t len;
 	enum pft_action action = pft_action_of(p, end, &len);
 	if (action == PFT_ACTION_NONE)
 		return 0;
 	ev->action = action;
-	int understood = pft_parse_reject(ev, p + len, end);
+	int understood = pft_parse_reject(ev, ix, p + len, end);
 
 	switch (action) {
 	case PFT_ACTION_REJECT:
@@ -273,36 +271,36 @@ int pft_parse_action_record(struct pft_event *ev, const char *p, const char *end
 	}
 }
 
-static void parse_client(struct pft_event *ev, const char *p, const char *end)
+static void parse_client(struct pft_event *ev, const struct pft_scan_index *ix, const char *p,
+			 const char *end)
 {
 	const char *c = p;
-	while (p < end && *p != ',')
-		p++;
+	p = pft_next(ix, PFT_S_COMMA, p, end);
 	ev->client = pft_slice_of(c, p);
 	while (end - p >= 2 && p[0] == ',' && p[1] == ' ') {
 		p += 2;
 		const char *v = p;
-		while (p < end && *p != ',')
-			p++;
+		p = pft_next(ix, PFT_S_COMMA, p, end);
 		if (PFT_HAS(v, p, "orig_queue_id="))
 			ev->orig_qid = pft_slice_of(v + PFT_LEN("orig_queue_id="), p);
 	}
 	ev->kind = PFT_EV_CLIENT;
 }
 
-void pft_parse_smtpd(struct pft_event *ev, const char *p, const char *end)
+void pft_parse_smtpd(struct pft_event *ev, const struct pft_scan_index *ix, const char *p,
+		     const char *end)
 {
 	if (ev->qid.n != 0 && PFT_HAS(p, end, "client=")) {
-		parse_client(ev, p + PFT_LEN("client="), end);
+		parse_client(ev, ix, p + PFT_LEN("client="), end);
 		return;
 	}
 	if (ev->qid.n != 0 || ev->noqueue) {
-		if (pft_parse_action_record(ev, p, end, 0))
+		if (pft_parse_action_record(ev, ix, p, end, 0))
 			return;
 	} else if (PFT_HAS(p, end, "proxy-")) {
 		/* Some logs carry "proxy-reject: END-OF-MESSAGE: ..." without a QID prefix. */
-		if (pft_parse_action_record(ev, p, end, 0))
+		if (pft_parse_action_record(ev, ix, p, end, 0))
 			return;
 	}
-	pft_parse_fallback(ev, p, end);
+	pft_parse_fallback(ev, ix, p, end);
 }
