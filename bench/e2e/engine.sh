@@ -51,7 +51,7 @@ for codec in gzip zstd; do
 		"$pftgen" --seed 43 --bytes "${size_mib}M" --hosts 3 --reuse-qids --rotate 4 \
 			--compress "$codec,$codec,$codec,$codec" -o "$set_dir/mail.log"
 	fi
-	files=$(ls "$set_dir"/mail.log* | grep -v truth)
+	files=$(ls "$set_dir"/mail.log* | grep -v truth | tr "\n" " ")
 	if [ "$codec" = gzip ]; then
 		command -v igzip >/dev/null || { echo "  (igzip missing: apt install isal)"; continue; }
 		ref="sh -c 'for f in $files; do igzip -dc \$f; done'"
