@@ -109,7 +109,8 @@ static int store_string(struct pft_life *life, const char *p, uint32_t n, uint32
 		life->strings = grown;
 		life->strings_cap = cap;
 	}
-	memcpy(life->strings + life->strings_len, p, n);
+	if (n > 0) /* an empty string may come as a NULL slice: memcpy(_, NULL, 0) is UB */
+		memcpy(life->strings + life->strings_len, p, n);
 	*off = life->strings_len;
 	life->strings_len += n;
 	return 1;

@@ -6,6 +6,7 @@
 #include "agg/agg.h"
 #include "agg/agg_internal.h"
 #include "common/hash.h"
+#include "common/utf8.h"
 
 struct stream_state {
 	struct pft_year_track year;     /* stream-relative years */
@@ -274,7 +275,9 @@ static pft_stamp resolve(const int32_t *last_year, const struct stream_state *st
 	if (!pft_stamp_is_relative(s))
 		return s;
 	const struct stream_state *st = &streams[pft_stamp_stream(s)];
-	int32_t year = last_year[pft_stamp_stream(s)] - (st->year.rel - pft_stamp_year(s));
+	/* last_year is the year of the stream's newest stamp, rel_max (see pft_merge_finish). */
+	int32_t year = last_year[pft_stamp_stream(s)] -
+		       (pft_stamp_year(st->rel_max) - pft_stamp_year(s));
 	return pft_stamp_make(0, 0, year, pft_stamp_month(s), pft_stamp_day(s), pft_stamp_sec(s));
 }
 
@@ -366,47 +369,163 @@ static enum pft_status time_series(struct pft_merge *m, const int32_t *last_year
 	return status;
 }
 
-static enum pft_status named_counts(const struct pft_strmap *map, struct pft_named_counts **out,
-				    size_t *n_out)
+/* ---- names from the log ------------------------------------------------------------------
+ *
+ * Domains, relays and program tags are log bytes. Two different keys must not become two
+ * rows that a report shows under one name: a JSON reader keeps one of two equal keys (and
+ * loses the other's counts), and a metrics scrape with a duplicate series fails. So:
+ *   - a NUL byte (it would end the C string, and with it the name) becomes 0xFF, which every
+ *     writer shows as U+FFFD like any byte that is not UTF-8;
+ *   - keys that writers may show alike — they differ only in bytes that are not UTF-8 or in
+ *     control characters, which writers replace by U+FFFD — are one row, under the first of
+ *     their names in byte order, with their counts added. */
+
+struct named {
+	char *name;     /* NUL replaced */
+	char *shown;    /* the name as writers may show it: every replaced character is 0xFF */
+	const void *value;
+};
+
+static char *name_of_key(const char *key, size_t len)
 {
-	struct pft_strmap_entry *sorted = pft_strmap_sorted(map);
-	*out = calloc(map->count ? map->count : 1, sizeof **out);
-	if (sorted == NULL || *out == NULL) {
-		free(sorted);
-		return PFT_ERR_NOMEM;
+	char *name = malloc(len + 1);
+	if (name == NULL)
+		return NULL;
+	for (size_t i = 0; i < len; i++)
+		name[i] = key[i] != '\0' ? key[i] : (char)0xFF;
+	name[len] = '\0';
+	return name;
+}
+
+static char *shown_of_name(const char *name, size_t len)
+{
+	char *shown = malloc(len + 1);
+	if (shown == NULL)
+		return NULL;
+	const unsigned char *p = (const unsigned char *)name;
+	size_t n = 0;
+	for (size_t i = 0; i < len;) {
+		const size_t cl = pft_utf8_len(p + i, len - i);
+		const int control = cl == 1 ? (p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7F
+					    : cl == 2 && p[i] == 0xC2 && p[i + 1] < 0xA0;
+		if (cl == 0 || control) {
+			shown[n++] = (char)0xFF;
+			i += cl ? cl : 1;
+		} else {
+			memcpy(shown + n, p + i, cl);
+			n += cl;
+			i += cl;
+		}
 	}
-	for (size_t i = 0; i < map->count; i++) {
-		(*out)[i].name = strdup(sorted[i].key);
-		(*out)[i].counts = *(const struct pft_counts *)sorted[i].value;
-		*n_out = i + 1;
-		if ((*out)[i].name == NULL) {
-			free(sorted);
+	shown[n] = '\0';
+	return shown;
+}
+
+static int named_by_shown(const void *a, const void *b)
+{
+	const struct named *x = a, *y = b;
+	const int c = strcmp(x->shown, y->shown);
+	return c != 0 ? c : strcmp(x->name, y->name);
+}
+
+static void named_free(struct named *v, size_t n)
+{
+	for (size_t i = 0; v != NULL && i < n; i++) {
+		free(v[i].name);
+		free(v[i].shown);
+	}
+	free(v);
+}
+
+/* The map's keys as names, grouped by how they are shown: *v (sorted by shown name, then
+ * name) and *n_v. */
+static enum pft_status named_from(const struct pft_strmap *map, struct named **v, size_t *n_v)
+{
+	*v = calloc(map->count ? map->count : 1, sizeof **v);
+	*n_v = 0;
+	if (*v == NULL)
+		return PFT_ERR_NOMEM;
+	PFT_STRMAP_FOREACH(map, e)
+	{
+		struct named *d = &(*v)[(*n_v)++];
+		d->name = name_of_key(e->key, e->key_len);
+		d->shown = d->name ? shown_of_name(d->name, e->key_len) : NULL;
+		d->value = e->value;
+		if (d->shown == NULL) {
+			named_free(*v, *n_v);
+			*v = NULL;
 			return PFT_ERR_NOMEM;
 		}
 	}
-	free(sorted);
+	qsort(*v, *n_v, sizeof **v, named_by_shown);
+	return PFT_OK;
+}
+
+static int named_counts_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct pft_named_counts *)a)->name,
+		      ((const struct pft_named_counts *)b)->name);
+}
+
+static int named_number_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct pft_named_number *)a)->name,
+		      ((const struct pft_named_number *)b)->name);
+}
+
+static enum pft_status named_counts(const struct pft_strmap *map, struct pft_named_counts **out,
+				    size_t *n_out)
+{
+	struct named *v;
+	size_t n;
+	*out = NULL;
+	*n_out = 0;
+	PFT_TRY(named_from(map, &v, &n));
+	*out = calloc(n ? n : 1, sizeof **out);
+	if (*out == NULL) {
+		named_free(v, n);
+		return PFT_ERR_NOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (*n_out > 0 && strcmp(v[i].shown, v[i - 1].shown) == 0) {
+			pft_counts_add(&(*out)[*n_out - 1].counts, v[i].value);
+			continue;
+		}
+		struct pft_named_counts *row = &(*out)[(*n_out)++];
+		row->name = v[i].name;
+		row->counts = *(const struct pft_counts *)v[i].value;
+		v[i].name = NULL;
+	}
+	named_free(v, n);
+	qsort(*out, *n_out, sizeof **out, named_counts_cmp);
 	return PFT_OK;
 }
 
 static enum pft_status named_numbers(const struct pft_strmap *map, struct pft_named_number **out,
 				     size_t *n_out)
 {
-	struct pft_strmap_entry *sorted = pft_strmap_sorted(map);
-	*out = calloc(map->count ? map->count : 1, sizeof **out);
-	if (sorted == NULL || *out == NULL) {
-		free(sorted);
+	struct named *v;
+	size_t n;
+	*out = NULL;
+	*n_out = 0;
+	PFT_TRY(named_from(map, &v, &n));
+	*out = calloc(n ? n : 1, sizeof **out);
+	if (*out == NULL) {
+		named_free(v, n);
 		return PFT_ERR_NOMEM;
 	}
-	for (size_t i = 0; i < map->count; i++) {
-		(*out)[i].name = strdup(sorted[i].key);
-		(*out)[i].count = *(const uint64_t *)sorted[i].value;
-		*n_out = i + 1;
-		if ((*out)[i].name == NULL) {
-			free(sorted);
-			return PFT_ERR_NOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if (*n_out > 0 && strcmp(v[i].shown, v[i - 1].shown) == 0) {
+			(*out)[*n_out - 1].count += *(const uint64_t *)v[i].value;
+			continue;
 		}
+		struct pft_named_number *row = &(*out)[(*n_out)++];
+		row->name = v[i].name;
+		row->count = *(const uint64_t *)v[i].value;
+		v[i].name = NULL;
 	}
-	free(sorted);
+	named_free(v, n);
+	qsort(*out, *n_out, sizeof **out, named_number_cmp);
 	return PFT_OK;
 }
 
@@ -461,9 +580,15 @@ enum pft_status pft_merge_finish(struct pft_merge *m, int32_t forced_year, struc
 		return pft_error_set(err, PFT_ERR_NOMEM, 0, NULL, 0, NULL);
 	for (uint32_t s = 0; s < in->n_streams; s++) {
 		const struct stream_state *st = &m->streams[s];
-		if (!st->year.have)
+		if (st->rel_max == PFT_STAMP_NONE)
 			continue;
-		last_year[s] = pft_year_of_last(&st->year.last, forced_year, st->newest_mtime);
+		/* The year comes from the stream's newest stamp, not from the rollover tracker's
+		 * last line: when a chunk starts with a line that goes back across New Year
+		 * (jitter), the joined tracker ends on that line rather than on the newer one
+		 * before it, so its state depends on where the chunks were cut. The newest stamp
+		 * is the same for every cut, and it is the line that the mtime rule is about. */
+		const struct pft_civil newest = civil_of(st->rel_max);
+		last_year[s] = pft_year_of_last(&newest, forced_year, st->newest_mtime);
 		if (last_year[s] == 0) {
 			free(last_year);
 			const char *path = st->first_file != UINT32_MAX ? in->files[st->first_file].path : "";

@@ -92,7 +92,8 @@ void *pft_strmap_upsert(struct pft_strmap *map, const void *key, size_t key_len,
 	if (block == NULL)
 		return NULL;
 	memset(block, 0, span);
-	memcpy(block + span, key, key_len);
+	if (key_len > 0) /* an empty key may come as a NULL slice: memcpy(_, NULL, 0) is UB */
+		memcpy(block + span, key, key_len);
 	block[span + key_len] = '\0';
 	e->hash = hash;
 	e->key = (const char *)block + span;

@@ -105,6 +105,18 @@ static const char *isal_error_name(int ret)
 	}
 }
 
+/* RFC 1952: a decoder must fail on a member whose reserved FLG bits (5-7) are set. zlib does;
+ * ISA-L ignores them, so without this check the same file would be read with ISA-L and
+ * refused with zlib. Called at the start of each member (ip[0] is its first byte). */
+static enum pft_status gz_check_flags(struct gz_input *gi, struct pft_error *err)
+{
+	while (gi->ia < 4 && !gi->src->eof)
+		PFT_TRY(gz_refill(gi, err));
+	if (gi->ia >= 4 && (gi->ip[3] & 0xE0) != 0)
+		return gz_corrupt(gi, "reserved header flags set", err);
+	return PFT_OK; /* a shorter member is truncated: the inflater says so */
+}
+
 static enum pft_status gzip_isal(struct gz_input *gi, struct pft_io_linebuf *lb,
 				 struct pft_io_chunker *ck, struct pft_error *err)
 {
@@ -114,8 +126,8 @@ static enum pft_status gzip_isal(struct gz_input *gi, struct pft_io_linebuf *lb,
 	isal_inflate_init(st);
 	st->crc_flag = ISAL_GZIP;       /* parse the header, verify CRC-32 and length */
 
-	enum pft_status status = PFT_OK;
-	for (;;) {
+	enum pft_status status = gz_check_flags(gi, err);
+	while (status == PFT_OK) {
 		if (gi->ia == 0 && !gi->src->eof) {
 			status = gz_refill(gi, err);
 			if (status != PFT_OK)
@@ -151,6 +163,7 @@ static enum pft_status gzip_isal(struct gz_input *gi, struct pft_io_linebuf *lb,
 				break;
 			isal_inflate_reset(st);
 			st->crc_flag = ISAL_GZIP;
+			status = gz_check_flags(gi, err);
 			continue;
 		}
 		if (st->avail_out > 0 && gi->ia == 0 && gi->src->eof) {

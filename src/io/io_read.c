@@ -93,8 +93,11 @@ enum pft_status pft_io_chunker_emit(struct pft_io_chunker *ck, const char *text,
 
 	while (pos < len) {
 		const size_t avail = len - pos;
-		if (!eof && avail < cs)
-			break;          /* the next chunk may take bytes not decoded yet */
+		/* The next chunk may take bytes not decoded yet. With exactly cs bytes and more to
+		 * come, a cut at the last '\n' could be wrong too: if the text ends right there,
+		 * all cs bytes are the last chunk (greedy, as every reader must cut). */
+		if (!eof && avail <= cs)
+			break;
 		const char *start = text + pos;
 		const char *nl;
 		size_t n;

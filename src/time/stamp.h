@@ -104,8 +104,8 @@ struct pft_year_track {
 	uint8_t have;           /* a BSD line was seen */
 	int32_t rel;            /* relative year of prev_pos */
 	uint32_t first_pos;     /* position of the first BSD line (chunks only) */
-	uint32_t prev_pos;      /* position of the last BSD line that was not jitter */
-	struct pft_civil last;  /* that line's stamp, for the mtime rule */
+	uint32_t prev_pos;      /* position of the last BSD line */
+	struct pft_civil last;  /* that line's stamp */
 };
 
 /*! pft_year_track_line() : feeds one BSD stamp; @return its relative year. */
@@ -119,10 +119,13 @@ static inline int32_t pft_year_track_line(struct pft_year_track *t, const struct
 		t->last = *c;
 		return 0;
 	}
-	int step = pft_year_step(t->prev_pos, pos);
-	if (step < 0)
-		return t->rel - 1;
-	t->rel += step;
+	/* Every line moves the tracker, jitter included: a line's year is the previous line's
+	 * plus the step between them, so years are a sum of steps between neighbours and a
+	 * chunk's relative years plus the step across the cut (pft_year_track_join) are the
+	 * years of one pass, wherever the cuts are. (Staying on the line before a jitter line
+	 * made the next step depend on whether the jitter line started a chunk: with lines
+	 * about half a year apart the steps disagree.) */
+	t->rel += pft_year_step(t->prev_pos, pos);
 	t->prev_pos = pos;
 	t->last = *c;
 	return t->rel;
