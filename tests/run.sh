@@ -37,6 +37,10 @@ echo "== libFuzzer targets (clang): each for ${PFT_FUZZ_SECONDS:-60} s from its 
 # crash, a failed check, a leak or an out-of-memory stops the script; the input that did it is
 # left in build-fuzz/ (see tests/fuzz/README.md to reproduce it).
 fuzz_seconds=${PFT_FUZZ_SECONDS:-60}
+if ! command -v clang >/dev/null; then
+  echo "  skipped: clang is not installed (apt install clang libclang-rt-14-dev)"
+  exit 0
+fi
 CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPFT_BUILD_FUZZ=ON \
   -DPFT_BUILD_TESTS=OFF -DPFT_BUILD_TOOLS=OFF -DPFT_BUILD_BENCH=OFF -DPFT_WERROR=ON >/dev/null
 cmake --build build-fuzz -j"$jobs"
