@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/utf8.h"
 #include "report/report.h"
 
 /* ---- numbers ------------------------------------------------------------------------------ */
@@ -22,9 +23,6 @@ double report_ratio(uint64_t part, uint64_t whole);
 /* ---- text from the log ------------------------------------------------------------------------
  */
 
-/*! report_utf8_len() : length of the valid UTF-8 sequence at p[0..n) (1 for ASCII), or 0 when
- *  p[0] does not start a valid, shortest-form sequence. */
-size_t report_utf8_len(const unsigned char *p, size_t n);
 
 /*! report_put_text() : s as UTF-8 text for a document: invalid sequences and control
  *  characters (C0 but tab, DEL, C1) become U+FFFD; each other character is written by

@@ -38,7 +38,7 @@ void pft_json_write_string(FILE *out, const char *s, size_t n)
 			fprintf(out, "\\u%04x", c);
 			i++;
 		} else {
-			size_t len = report_utf8_len(p + i, n - i);
+			size_t len = pft_utf8_len(p + i, n - i);
 			if (len == 0) {
 				fputs("\\ufffd", out);
 				i++;

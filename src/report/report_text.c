@@ -42,7 +42,7 @@ static void put_field(FILE *out, const char *s, size_t width, int cut)
 	size_t n = strlen(s), chars = 0, i = 0;
 	/* Count characters (a UTF-8 sequence, or an invalid byte). */
 	while (i < n && (!cut || chars < width)) {
-		size_t len = report_utf8_len((const unsigned char *)s + i, n - i);
+		size_t len = pft_utf8_len((const unsigned char *)s + i, n - i);
 		i += len ? len : 1;
 		chars++;
 	}

@@ -42,41 +42,13 @@ const char *pft_series_name(enum pft_series series)
 
 /* ---- text from the log ------------------------------------------------------------------ */
 
-size_t report_utf8_len(const unsigned char *p, size_t n)
-{
-	unsigned char c = p[0];
-	size_t len;
-	uint32_t cp;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF)
-		len = 2, cp = c & 0x1F;
-	else if (c >= 0xE0 && c <= 0xEF)
-		len = 3, cp = c & 0x0F;
-	else if (c >= 0xF0 && c <= 0xF4)
-		len = 4, cp = c & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3F);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-		(len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-		return 0;
-	return len;
-}
-
 void report_put_text(FILE *out, const char *s, size_t n,
                      void (*put_ascii)(FILE *out, unsigned char c))
 {
 	static const char replacement[] = "\xEF\xBF\xBD";
 	const unsigned char *p = (const unsigned char *)s;
 	for (size_t i = 0; i < n;) {
-		size_t len = report_utf8_len(p + i, n - i);
+		size_t len = pft_utf8_len(p + i, n - i);
 		int control = len == 1 ? (p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7F
 		                       : len == 2 && p[i] == 0xC2 && p[i + 1] < 0xA0;
 		if (len == 0 || control) {
