@@ -66,6 +66,8 @@ enum pft_event_kind {
 	PFT_EV_PICKUP,          /* pickup QID: uid=N from=<..> */
 	PFT_EV_NOTIFICATION,    /* bounce QID: sender non-delivery notification: NEWQID (and kin) */
 	PFT_EV_REJECT,          /* NOQUEUE: reject: / QID: reject: / milter-reject / cleanup reject */
+	PFT_EV_REPEAT_PREVIOUS, /* sysklogd "last message repeated N times": the previous line of
+				 * the same host stands for `repeated` more occurrences */
 	PFT_EV_KIND_COUNT
 };
 
@@ -158,6 +160,12 @@ struct pft_event {
 					* "from" ("name[addr]", postscreen "[addr]:port") */
 	struct pft_slice orig_qid;     /* CLIENT: orig_queue_id= (content filter re-injection
 					* with XFORWARD): the parent message's QID */
+	uint16_t reply_code;           /* SMTP reply code of a reject ("554"), or the remote reply
+					* quoted in a status reason ("host X said: 550 ..."); 0 if none */
+	uint32_t repeated;             /* 0 for an ordinary line. rsyslog "message repeated N
+					* times: [ REC ]": the event is REC and stands for N
+					* occurrences. PFT_EV_REPEAT_PREVIOUS: N more occurrences of
+					* the previous line */
 };
 
 #endif /* PFTALLY_EVENT_H */

@@ -42,9 +42,26 @@ void pft_agg_free(struct pft_agg *agg);
 PFT_MUST_CHECK enum pft_status pft_agg_add(struct pft_agg *dst, const struct pft_agg *src,
 					   int32_t year_shift);
 
-/*! pft_agg_count_attempt() : counts one delivery-status line. */
+/* One delivery attempt as the additive aggregate counts it: the fields of a delivery-status
+ * line that the breakdowns use. The slices point into the chunk, or into a copy that a
+ * lifecycle keeps when the attempt is counted later (at fold time). */
+struct pft_attempt {
+	enum pft_dstatus status;        /* as logged (pft_attempt_status() maps it to its slot) */
+	pft_dsn dsn;
+	pft_stamp when;
+	uint32_t times;                 /* occurrences this line stands for (>= 1) */
+	uint16_t reply_code;
+	struct pft_slice to;            /* recipient address */
+	struct pft_slice relay_host;
+	struct pft_slice reason;        /* the status reason text */
+};
+
+/*! pft_attempt_of() : the attempt a PFT_EV_DELIVERY event describes. */
+struct pft_attempt pft_attempt_of(const struct pft_event *ev, pft_stamp when);
+
+/*! pft_agg_count_attempt() : counts one delivery attempt (times occurrences of it). */
 PFT_MUST_CHECK enum pft_status pft_agg_count_attempt(struct pft_agg *agg,
-						     const struct pft_event *ev, pft_stamp when);
+						     const struct pft_attempt *a);
 
 /* ---- message lifecycles ---------------------------------------------------------------- */
 

@@ -127,27 +127,41 @@ enum pft_status pft_agg_add(struct pft_agg *dst, const struct pft_agg *src, int3
 	return PFT_OK;
 }
 
-enum pft_status pft_agg_count_attempt(struct pft_agg *agg, const struct pft_event *ev,
-				      pft_stamp when)
+struct pft_attempt pft_attempt_of(const struct pft_event *ev, pft_stamp when)
 {
-	enum pft_dstatus st = pft_attempt_status(ev->status);
-	agg->t.all.attempts[st]++;
-	if (ev->dsn != 0) {
-		uint64_t *n = pft_strmap_upsert(&agg->dsn, &ev->dsn, sizeof ev->dsn,
-						pft_hash_bytes(&ev->dsn, sizeof ev->dsn, 0), NULL);
+	return (struct pft_attempt){
+		.status = ev->status,
+		.dsn = ev->dsn,
+		.when = when,
+		.times = ev->repeated > 0 ? ev->repeated : 1,
+		.reply_code = ev->reply_code,
+		.to = ev->to,
+		.relay_host = ev->relay_host,
+		.reason = ev->reason_text,
+	};
+}
+
+enum pft_status pft_agg_count_attempt(struct pft_agg *agg, const struct pft_attempt *a)
+{
+	enum pft_dstatus st = pft_attempt_status(a->status);
+	uint64_t times = a->times;
+	agg->t.all.attempts[st] += times;
+	if (a->dsn != 0) {
+		uint64_t *n = pft_strmap_upsert(&agg->dsn, &a->dsn, sizeof a->dsn,
+						pft_hash_bytes(&a->dsn, sizeof a->dsn, 0), NULL);
 		if (n == NULL)
 			return PFT_ERR_NOMEM;
-		++*n;
+		*n += times;
 	}
 	char domain[256];
-	size_t dn = pft_domain_key(ev->to.p, ev->to.n, domain, sizeof domain);
+	size_t dn = pft_domain_key(a->to.p, a->to.n, domain, sizeof domain);
 	struct pft_counts *by_domain = pft_agg_counts(&agg->domains, domain, dn);
-	struct pft_counts *by_relay = pft_agg_counts(&agg->relays, ev->relay_host.p, ev->relay_host.n);
-	struct pft_counts *by_hour = pft_agg_hour(agg, when);
+	struct pft_counts *by_relay = pft_agg_counts(&agg->relays, a->relay_host.p, a->relay_host.n);
+	struct pft_counts *by_hour = pft_agg_hour(agg, a->when);
 	if (by_domain == NULL || by_relay == NULL || by_hour == NULL)
 		return PFT_ERR_NOMEM;
-	by_domain->attempts[st]++;
-	by_relay->attempts[st]++;
-	by_hour->attempts[st]++;
+	by_domain->attempts[st] += times;
+	by_relay->attempts[st] += times;
+	by_hour->attempts[st] += times;
 	return PFT_OK;
 }

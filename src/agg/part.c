@@ -193,7 +193,10 @@ static enum pft_status part_line(struct pft_part *part, const char *line, size_t
 		t->unrecognized[ev.reason]++;
 		return keep_sample(part, ev.reason, line_index, line, len);
 	case PFT_EV_DELIVERY:
-		PFT_TRY(pft_agg_count_attempt(&part->agg, &ev, when));
+	{
+		struct pft_attempt attempt = pft_attempt_of(&ev, when);
+		PFT_TRY(pft_agg_count_attempt(&part->agg, &attempt));
+	}
 		break;
 	case PFT_EV_NOTIFICATION:
 		t->notifications[ev.notify]++;
