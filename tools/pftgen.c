@@ -33,6 +33,12 @@
  *   --compress LIST   comma-separated plain|gzip|zstd, applied to the pieces from the oldest
  *                     to the newest (missing entries: plain); gzip pieces get a .gz suffix,
  *                     zstd pieces .zst.
+ *   --incident SPEC   plant an incident: domain=NAME,start=YYYY-MM-DDThh:mm:ss,hours=N
+ *                     [,defer=F][,bounce=F]. For N hours from start, each delivery attempt to
+ *                     the recipient domain NAME (one delivered by smtp or lmtp) is deferred
+ *                     with probability F (421 4.7.0 / 451 4.3.0, retried as usual), else
+ *                     bounced with probability F. Up to 8; the truth lists them under
+ *                     "planted_incidents" (its last key). Without it the bytes are as before.
  *   --verbose         statistics on standard error.
  *   -o OUT            the log; the expected result goes to OUT.truth.json (one file for a
  *                     rotated set).
@@ -329,6 +335,13 @@ struct options {
 	unsigned rotate;
 	enum compression compress[MAX_PIECES];
 	int verbose;
+	struct incident {
+		char domain[64];
+		int64_t start;          /* wall-clock seconds */
+		unsigned hours;
+		double defer, bounce;   /* probabilities per attempt */
+	} incidents[8];
+	unsigned n_incidents;
 	const char *out;
 };
 
@@ -338,6 +351,7 @@ static void usage(FILE *f)
 	      "              [--start 2024-12-20T00:00:00] [--days N] [--hosts N] [--instances N]\n"
 	      "              [--stamp bsd|rfc3339|mixed] [--qid short|long|mixed]\n"
 	      "              [--noise FRACTION] [--reuse-qids] [--rotate N --compress plain,gzip,zstd,...]\n"
+	      "              [--incident domain=NAME,start=T,hours=N,defer=F,bounce=F]\n"
 	      "              [--verbose] -o OUT\n"
 	      "Writes a realistic Postfix log OUT (or a rotated set OUT.N-1 ... OUT.1, OUT) and the exact\n"
 	      "expected pftally result OUT.truth.json. Same seed and options: same bytes.\n"
@@ -355,6 +369,8 @@ static void usage(FILE *f)
 	      "  --reuse-qids      reuse queue ids soon after their `removed`\n"
 	      "  --rotate N        split the stream into N rotated pieces\n"
 	      "  --compress LIST   plain|gzip|zstd per piece, oldest first (default plain)\n"
+	      "  --incident SPEC   domain=NAME,start=T,hours=N[,defer=F][,bounce=F]: attempts to NAME\n"
+	      "                    in those hours are deferred (bounced) with probability F; up to 8\n"
 	      "  --verbose         statistics on standard error\n"
 	      "  -o OUT            output path\n",
 	      f);
@@ -418,6 +434,49 @@ static void parse_compress(struct options *o, const char *list)
 		if (*p == ',')
 			p++;
 	}
+}
+
+/* --incident domain=NAME,start=T,hours=N[,defer=F][,bounce=F] */
+static void parse_incident(struct options *o, const char *spec)
+{
+	if (o->n_incidents >= ARRAY_LEN(o->incidents)) {
+		fprintf(stderr, "pftgen: at most %zu --incident\n", ARRAY_LEN(o->incidents));
+		exit(2);
+	}
+	struct incident *x = &o->incidents[o->n_incidents];
+	memset(x, 0, sizeof *x);
+	x->start = -1;
+	char buf[256];
+	snprintf(buf, sizeof buf, "%s", spec);
+	for (char *save = NULL, *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(kv, '=');
+		if (eq == NULL)
+			goto bad;
+		*eq = '\0';
+		const char *v = eq + 1;
+		char *end;
+		if (strcmp(kv, "domain") == 0 && strlen(v) < sizeof x->domain && *v)
+			snprintf(x->domain, sizeof x->domain, "%s", v);
+		else if (strcmp(kv, "start") == 0 && parse_start(v, &x->start))
+			;
+		else if (strcmp(kv, "hours") == 0)
+			x->hours = (unsigned)parse_u64("--incident hours", v, 24 * 3650);
+		else if (strcmp(kv, "defer") == 0 && (x->defer = strtod(v, &end), end != v && !*end))
+			;
+		else if (strcmp(kv, "bounce") == 0 && (x->bounce = strtod(v, &end), end != v && !*end))
+			;
+		else
+			goto bad;
+	}
+	if (!x->domain[0] || x->start < 0 || x->hours == 0 || !(x->defer >= 0 && x->defer <= 1) ||
+	    !(x->bounce >= 0 && x->bounce <= 1) || x->defer + x->bounce <= 0)
+		goto bad;
+	o->n_incidents++;
+	return;
+bad:
+	fprintf(stderr, "pftgen: bad --incident '%s' (domain=NAME,start=YYYY-MM-DDThh:mm:ss,"
+			"hours=N[,defer=F][,bounce=F], F in 0..1)\n", spec);
+	exit(2);
 }
 
 static void parse_options(struct options *o, int argc, char **argv)
@@ -499,6 +558,8 @@ static void parse_options(struct options *o, int argc, char **argv)
 			}
 		} else if (strcmp(a, "--rotate") == 0)
 			o->rotate = (unsigned)parse_u64(a, v, MAX_PIECES);
+		else if (strcmp(a, "--incident") == 0)
+			parse_incident(o, v);
 		else if (strcmp(a, "--compress") == 0)
 			parse_compress(o, v);
 		else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0)
@@ -1043,6 +1104,7 @@ struct gen {
 	char reason[1536];                            /* scratch for a status reason */
 	size_t reason_len;
 	struct truth t;
+	int incident_domain[8];                       /* domain index of each --incident */
 	uint64_t n_created, n_notifications;          /* statistics for --verbose */
 };
 
@@ -2189,9 +2251,45 @@ static void attempt_local(struct gen *g, struct msg *m, struct rcpt *r, const st
 }
 
 /* One delivery attempt of r: what its fate says for this round. */
+/* The planted incident (--incident) in force for r's domain now, or NULL. */
+static const struct incident *incident_now(const struct gen *g, const struct rcpt *r)
+{
+	for (unsigned i = 0; i < g->o->n_incidents; i++) {
+		const struct incident *x = &g->o->incidents[i];
+		if (g->incident_domain[i] == r->domain && g->now_us >= x->start * US_PER_SEC &&
+		    g->now_us < (x->start + (int64_t)x->hours * 3600) * US_PER_SEC)
+			return x;
+	}
+	return NULL;
+}
+
+/* A deferral that the incident causes: the same cause every time, as in a real one. */
+static void incident_defer(struct gen *g, struct msg *m, struct rcpt *r, const struct domain *d)
+{
+	char *p = reason_start(g);
+	if (d->kind == DK_LMTP) {
+		p = PUT(p, "host mail.example.net[private/dovecot-lmtp] said: 451 4.3.0 <");
+		p = put(p, r->addr, r->addr_len);
+		p = PUT(p, "> Temporary internal failure (in reply to end of DATA command)");
+		reason_done(g, p);
+		status_line(g, m, r, SV_LMTP, RELAY_LMTP, D430, AS_DEFERRED);
+		return;
+	}
+	p = PUT(p, "host ");
+	p = put_hostip(g, p, d->mx[0]);
+	p = PUT(p, " said: 421 4.7.0 Try again later, closing connection. (in reply to MAIL FROM command)");
+	reason_done(g, p);
+	status_line(g, m, r, SV_SMTP, d->mx[0], D470, AS_DEFERRED);
+}
+
 static void attempt(struct gen *g, struct msg *m, struct rcpt *r)
 {
 	const struct domain *d = &g->domains[r->domain];
+	const struct incident *incident = g->o->n_incidents ? incident_now(g, r) : NULL;
+	if (incident != NULL && incident->defer > 0 && chance(&g->r, incident->defer)) {
+		incident_defer(g, m, r, d);
+		return;
+	}
 	enum attempt_status st;
 	switch (r->fate) {
 	case F_SENT:
@@ -2213,6 +2311,8 @@ static void attempt(struct gen *g, struct msg *m, struct rcpt *r)
 		}
 		break;
 	}
+	if (incident != NULL && incident->bounce > 0 && chance(&g->r, incident->bounce))
+		st = AS_BOUNCED;
 	if (d->kind == DK_SMTP)
 		attempt_smtp(g, m, r, d, st);
 	else
@@ -3059,6 +3159,25 @@ static void json_stamp(FILE *f, int64_t sec)
 	fprintf(f, "\"%04d-%02u-%02uT%02u:%02u:%02u\"", c.year, c.month, c.day, c.hour, c.min, c.sec);
 }
 
+/* The planted incidents (--incident), the truth's last key: what pftally should find. */
+static void write_incidents(FILE *f, const struct options *o)
+{
+	if (o->n_incidents == 0)
+		return;
+	fputs("  \"planted_incidents\": [", f);
+	for (unsigned i = 0; i < o->n_incidents; i++) {
+		const struct incident *x = &o->incidents[i];
+		fprintf(f, "%s\n    {\"scope\": \"domain\", \"name\": \"%s\", \"start\": ",
+			i ? "," : "", x->domain);
+		json_stamp(f, x->start);
+		fputs(", \"end\": ", f);
+		json_stamp(f, x->start + (int64_t)x->hours * 3600);
+		fprintf(f, ", \"hours\": %u, \"defer\": %g, \"bounce\": %g}", x->hours, x->defer,
+			x->bounce);
+	}
+	fputs("\n  ]\n", f);
+}
+
 static void write_truth(struct gen *g, const char *path)
 {
 	FILE *f = fopen(path, "w");
@@ -3178,13 +3297,32 @@ static void write_truth(struct gen *g, const char *path)
 		snprintf(key, sizeof key, "%04d-%02u-%02uT%02u", c.year, c.month, c.day, c.hour);
 		json_cell(f, key, &t->hours[h], &first);
 	}
-	json_close(f, first, 1);
+	json_close(f, first, g->o->n_incidents == 0);
+	write_incidents(f, g->o);
 	fputs("}\n", f);
 	if (fclose(f) != 0)
 		die("cannot write %s", path);
 }
 
 /* ---- main --------------------------------------------------------------------------------- */
+
+/* Each --incident names a domain of the world that smtp or lmtp delivers to. */
+static void incidents_init(struct gen *g)
+{
+	for (unsigned i = 0; i < g->o->n_incidents; i++) {
+		const struct incident *x = &g->o->incidents[i];
+		int *index = &g->incident_domain[i];
+		*index = -1;
+		for (unsigned k = 0; k < g->n_domains && *index < 0; k++)
+			if (strcmp(g->domains[k].name, x->domain) == 0 &&
+			    ((g->domains[k].kind == DK_SMTP && g->domains[k].nmx > 0) ||
+			     g->domains[k].kind == DK_LMTP))
+				*index = (int)k;
+		if (*index < 0)
+			die("--incident: '%s' is not a domain the simulation delivers to by smtp or "
+			    "lmtp (e.g. example.net, gmail.com, outlook.com, yahoo.com)", x->domain);
+	}
+}
 
 static struct gen *gen_new(const struct options *o, struct sink *out)
 {
@@ -3194,6 +3332,7 @@ static struct gen *gen_new(const struct options *o, struct sink *out)
 	rng_seed(&g->r, o->seed);
 	gen_init_names(g);
 	world_init(g);
+	incidents_init(g);
 	g->now_us = o->start * US_PER_SEC;
 	g->t.hour_base = o->start / 3600 - 48;
 	g->qset_cap = 1024;

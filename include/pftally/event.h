@@ -77,6 +77,8 @@ enum pft_notification_kind {
 	PFT_NOTIFY_DELAY,           /* sender delay notification */
 	PFT_NOTIFY_SUCCESS,         /* sender delivery status notification */
 	PFT_NOTIFY_POSTMASTER,      /* postmaster non-delivery notification (and other postmaster) */
+	PFT_NOTIFY_FAILED,          /* "sender notification failed" and kin: none was queued, so
+				     * new_qid is empty */
 	PFT_NOTIFY_COUNT
 };
 
@@ -87,13 +89,14 @@ enum pft_unrec_reason {
 	PFT_UNREC_BAD_HOST,             /* no host after the stamp */
 	PFT_UNREC_BAD_PROGRAM,          /* no "program[pid]: " / "program: " tag */
 	PFT_UNREC_BAD_PID,              /* "[...]" that is not a number */
-	PFT_UNREC_EMPTY,                /* empty line (or only CR) */
+	PFT_UNREC_EMPTY,                /* empty line (or only CR, or only NUL bytes) */
 	PFT_UNREC_DELIVERY_NO_STATUS,   /* "QID: to=<" record without status= */
 	PFT_UNREC_DELIVERY_BAD_FIELD,   /* delivery record with an unparsable to=/dsn= */
 	PFT_UNREC_QMGR,                 /* qmgr QID line of unknown shape */
 	PFT_UNREC_REJECT,               /* reject line of unknown shape */
 	PFT_UNREC_UNKNOWN_RECORD,       /* "QID: something" not known for this daemon */
 	PFT_UNREC_UNKNOWN_SERVICE,      /* postfix/<name> that is not a Postfix daemon */
+	PFT_UNREC_OVERLONG,             /* line longer than PFT_PARSE_MAX_LINE (64 KiB): not parsed */
 	PFT_UNREC_REASON_COUNT
 };
 

@@ -1,4 +1,5 @@
-/* Additive aggregates: totals and the keyed breakdowns (dsn, domain, relay, hour, program). */
+/* Additive aggregates: totals and the keyed breakdowns (dsn, domain, relay, hour, program);
+ * reasons and rejects are in agg_reasons.c. */
 #include <string.h>
 
 #include "agg/agg.h"
@@ -15,6 +16,8 @@ void pft_agg_init(struct pft_agg *agg)
 	pft_strmap_init(&agg->relays, sizeof(struct pft_counts));
 	pft_strmap_init(&agg->hours, sizeof(struct pft_counts));
 	pft_strmap_init(&agg->programs, sizeof(uint64_t));
+	pft_agg_reasons_init(agg);
+	pft_agg_series_init(&agg->series);
 }
 
 void pft_agg_free(struct pft_agg *agg)
@@ -24,6 +27,8 @@ void pft_agg_free(struct pft_agg *agg)
 	pft_strmap_free(&agg->relays);
 	pft_strmap_free(&agg->hours);
 	pft_strmap_free(&agg->programs);
+	pft_agg_reasons_free(agg);
+	pft_agg_series_free(&agg->series);
 }
 
 void pft_counts_add(struct pft_counts *dst, const struct pft_counts *src)
@@ -124,7 +129,8 @@ enum pft_status pft_agg_add(struct pft_agg *dst, const struct pft_agg *src, int3
 			return PFT_ERR_NOMEM;
 		pft_counts_add(c, e->value);
 	}
-	return PFT_OK;
+	PFT_TRY(pft_agg_series_add(dst, src, year_shift));
+	return pft_agg_reasons_add(dst, src);
 }
 
 struct pft_attempt pft_attempt_of(const struct pft_event *ev, pft_stamp when)
@@ -163,5 +169,15 @@ enum pft_status pft_agg_count_attempt(struct pft_agg *agg, const struct pft_atte
 	by_domain->attempts[st] += times;
 	by_relay->attempts[st] += times;
 	by_hour->attempts[st] += times;
-	return PFT_OK;
+	PFT_TRY(pft_agg_series_count(agg, a, st, by_domain, dn, by_relay));
+	switch (st) {
+	case PFT_DS_DEFERRED:
+		return pft_agg_count_reason(agg, PFT_RS_DEFERRED, a->dsn, a->to, a->reason, times);
+	case PFT_DS_BOUNCED:
+		return pft_agg_count_reason(agg, PFT_RS_BOUNCED, a->dsn, a->to, a->reason, times);
+	case PFT_DS_SOFTBOUNCE:
+		return pft_agg_count_reason(agg, PFT_RS_SOFTBOUNCE, a->dsn, a->to, a->reason, times);
+	default:
+		return PFT_OK;
+	}
 }

@@ -16,6 +16,10 @@ struct pft_counts *pft_agg_hour(struct pft_agg *agg, pft_stamp when);
  *  @return its length. */
 size_t pft_domain_key(const char *addr, size_t len, char *buf, size_t size);
 
+/*! pft_agg_shown_name() : name as report writers may show it (merge.c): every character
+ *  they replace by U+FFFD is 0xFF. Names shown alike are one row of the result. Malloc'd. */
+char *pft_agg_shown_name(const char *name, size_t len);
+
 /*! pft_attempt_status() : the attempts[] slot of a delivery line's status: the statuses of
  *  the JSON, with qmgr-only and unknown words under PFT_DS_OTHER. */
 static inline enum pft_dstatus pft_attempt_status(enum pft_dstatus status)

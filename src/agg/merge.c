@@ -7,6 +7,7 @@
 #include "agg/agg_internal.h"
 #include "common/hash.h"
 #include "common/utf8.h"
+#include "parse/parse.h"
 
 struct stream_state {
 	struct pft_year_track year;     /* stream-relative years */
@@ -22,10 +23,35 @@ struct merge_sample {
 	char *text;
 };
 
+/* Hand-offs and re-injections of one "host\0QID" (hops). */
+struct hop_wait {
+	pft_stamp at;
+	uint64_t count;
+};
+
+struct hop_entry {
+	pft_stamp *inj;                 /* re-injections of the key */
+	uint32_t n_inj, cap_inj;
+	struct hop_wait *wait;          /* hand-offs not matched yet */
+	uint32_t n_wait, cap_wait;
+	pft_stamp newest;
+};
+
+/* The last line of a syslog host, for "last message repeated N times". */
+struct host_line {
+	char *line;
+	uint32_t len;
+	pft_stamp when;
+};
+
 struct pft_merge {
 	const struct pft_inputs *inputs;
 	struct pft_agg agg;
+	struct pft_sink sink;           /* agg, its time segments and the filter */
 	struct pft_strmap open;         /* message key -> struct pft_life * (open lifecycles) */
+	struct pft_strmap recent;       /* message key -> struct pft_life * closed, linkable */
+	struct pft_strmap hops;         /* "host\0QID" -> struct hop_entry */
+	struct pft_strmap host_lines;   /* syslog host -> struct host_line (its last line) */
 	struct stream_state *streams;
 	uint64_t *file_lines, *file_bytes;
 	struct merge_sample samples[PFT_UNREC_REASON_COUNT][PFT_SAMPLES_PER_REASON];
@@ -33,6 +59,7 @@ struct pft_merge {
 	pft_stamp abs_min, abs_max;
 	struct pft_limits limits;
 	size_t evict_at;                /* scan the open lifecycles when this many are open */
+	size_t evict_links_at;          /* scan recent and hops when they hold this many */
 };
 
 /* Silent lifecycles are evicted during the merge only when they are this much past the
@@ -49,8 +76,14 @@ struct pft_merge *pft_merge_new(const struct pft_inputs *inputs, const struct pf
 	if (limits != NULL)
 		m->limits = *limits;
 	m->evict_at = EVICT_MIN_OPEN;
+	m->evict_links_at = EVICT_MIN_OPEN;
 	pft_agg_init(&m->agg);
+	m->sink.agg = &m->agg;
+	m->sink.filter = m->limits.filter;
 	pft_strmap_init(&m->open, sizeof(struct pft_life *));
+	pft_strmap_init(&m->recent, sizeof(struct pft_life *));
+	pft_strmap_init(&m->hops, sizeof(struct hop_entry));
+	pft_strmap_init(&m->host_lines, sizeof(struct host_line));
 	m->streams = calloc(inputs->n_streams ? inputs->n_streams : 1, sizeof *m->streams);
 	m->file_lines = calloc(inputs->n_files ? inputs->n_files : 1, sizeof *m->file_lines);
 	m->file_bytes = calloc(inputs->n_files ? inputs->n_files : 1, sizeof *m->file_bytes);
@@ -70,6 +103,8 @@ struct pft_merge *pft_merge_new(const struct pft_inputs *inputs, const struct pf
 	return m;
 }
 
+static void hop_entry_free(struct hop_entry *h);
+
 static void free_open(struct pft_merge *m)
 {
 	PFT_STRMAP_FOREACH(&m->open, e)
@@ -82,6 +117,16 @@ void pft_merge_free(struct pft_merge *m)
 	if (m == NULL)
 		return;
 	free_open(m);
+	PFT_STRMAP_FOREACH(&m->recent, e)
+	pft_life_free(*(struct pft_life **)e->value);
+	pft_strmap_free(&m->recent);
+	PFT_STRMAP_FOREACH(&m->hops, e)
+	hop_entry_free(e->value);
+	pft_strmap_free(&m->hops);
+	PFT_STRMAP_FOREACH(&m->host_lines, e)
+	free(((struct host_line *)e->value)->line);
+	pft_strmap_free(&m->host_lines);
+	pft_sink_free(&m->sink);
 	pft_agg_free(&m->agg);
 	for (int r = 0; r < PFT_UNREC_REASON_COUNT; r++)
 		for (int i = 0; i < m->n_samples[r]; i++)
@@ -92,6 +137,40 @@ void pft_merge_free(struct pft_merge *m)
 	free(m);
 }
 
+/* ---- lifecycles that a late notification link may still name ------------------------------ */
+
+/* Keeps a closed (and counted) lifecycle of key e that a link within PFT_LINK_WINDOW after
+ * its end would make a notification. owned: closed is a heap lifecycle given to us. */
+static enum pft_status keep_recent(struct pft_merge *m, const struct pft_strmap_entry *e,
+				   struct pft_life *closed, int owned)
+{
+	if (!pft_life_linkable(closed)) {
+		if (owned)
+			pft_life_free(closed);
+		return PFT_OK;
+	}
+	struct pft_life *copy = owned ? closed : pft_life_to_heap(closed);
+	if (copy == NULL)
+		return PFT_ERR_NOMEM;
+	struct pft_life **slot = pft_strmap_upsert(&m->recent, e->key, e->key_len, e->hash, NULL);
+	if (slot == NULL) {
+		pft_life_free(copy);
+		return PFT_ERR_NOMEM;
+	}
+	pft_life_free(*slot);
+	*slot = copy;
+	return PFT_OK;
+}
+
+static void drop_recent(struct pft_merge *m, const struct pft_strmap_entry *e)
+{
+	struct pft_life **slot = pft_strmap_find(&m->recent, e->key, e->key_len, e->hash);
+	if (slot == NULL)
+		return;
+	pft_life_free(*slot);
+	pft_strmap_remove(&m->recent, e->key, e->key_len, e->hash);
+}
+
 /* Stitches one key's fragment onto its open lifecycle. */
 static enum pft_status merge_fragment(struct pft_merge *m, const struct pft_strmap_entry *e,
 				      struct pft_frag *f, int32_t shift)
@@ -99,41 +178,66 @@ static enum pft_status merge_fragment(struct pft_merge *m, const struct pft_strm
 	struct pft_life **slot = pft_strmap_find(&m->open, e->key, e->key_len, e->hash);
 	struct pft_life *open = slot ? *slot : NULL;
 	struct pft_life *head = f->head;
-	if (head != NULL && open != NULL && m->limits.horizon > 0) {
-		pft_stamp first = pft_stamp_shift_year(head->first_at, shift);
-		if (pft_stamp_gap(open->last_at, first) > m->limits.horizon) {
-			/* Silent past the horizon before this chunk: abandoned, the head is new. */
-			pft_life_abandon(open);
-			PFT_TRY(pft_life_fold(&m->agg, open, +1));
-			pft_life_free(open);
-			open = NULL;
-		}
+	if (head != NULL)
+		pft_life_shift_years(head, shift);
+	if (f->last_closed != NULL)
+		pft_life_shift_years(f->last_closed, shift);
+	if (f->tail != NULL)
+		pft_life_shift_years(f->tail, shift);
+	if (head != NULL && open != NULL && m->limits.horizon > 0 &&
+	    pft_stamp_gap(open->last_at, head->first_at) > m->limits.horizon) {
+		/* Silent past the horizon before this chunk: abandoned, the head is new. */
+		pft_life_abandon(open);
+		PFT_TRY(pft_life_fold(&m->sink, open, +1));
+		PFT_TRY(keep_recent(m, e, open, 1));
+		open = NULL;
 	}
+	struct pft_life *closed = NULL; /* the last lifecycle of the key, if closed */
+	int closed_owned = 0;
 	if (head != NULL && open == NULL) {
 		/* The usual case: nothing open before, so a head that ended was counted right
-		 * by the worker; one still running becomes the open lifecycle. */
-		if (!(head->flags & PFT_LIFE_CLOSED)) {
-			pft_life_shift_years(head, shift);
-			if ((open = pft_life_to_heap(head)) == NULL)
-				return PFT_ERR_NOMEM;
+		 * by the worker; one still running becomes the open lifecycle. A link before
+		 * anything else in the chunk also names the lifecycle that ended just before. */
+		struct pft_life **recent = pft_strmap_find(&m->recent, e->key, e->key_len, e->hash);
+		if (f->head_link_first && recent != NULL) {
+			const int64_t gap = pft_stamp_gap((*recent)->ended_at, head->first_at);
+			if (gap >= 0 && gap <= PFT_LINK_WINDOW)
+				PFT_TRY(pft_life_relink(&m->sink, *recent, pft_life_notify_kind(head),
+							head->first_at));
 		}
+		drop_recent(m, e);
+		if (head->flags & PFT_LIFE_CLOSED)
+			closed = head;
+		else if ((open = pft_life_to_heap(head)) == NULL)
+			return PFT_ERR_NOMEM;
 	} else if (head != NULL) {
-		pft_life_shift_years(head, shift);
 		if (head->flags & PFT_LIFE_CLOSED) /* take back the worker's count of it alone */
-			PFT_TRY(pft_life_fold(&m->agg, head, -1));
+			PFT_TRY(pft_life_fold(&m->sink, head, -1));
 		PFT_TRY(pft_life_append(open, head));
 		if (open->flags & PFT_LIFE_CLOSED) {
-			PFT_TRY(pft_life_fold(&m->agg, open, +1));
-			pft_life_free(open);
+			PFT_TRY(pft_life_fold(&m->sink, open, +1));
+			closed = open;
+			closed_owned = 1;
 			open = NULL;
 		}
 	}
+	if (f->last_closed != NULL) {
+		if (closed_owned)
+			pft_life_free(closed);
+		closed = f->last_closed;
+		closed_owned = 0;
+	}
 	if (f->tail != NULL) {
-		pft_life_shift_years(f->tail, shift);
+		if (closed_owned)
+			pft_life_free(closed);
+		closed = NULL;
+		drop_recent(m, e);
 		pft_life_free(open); /* NULL unless the part is inconsistent */
 		if ((open = pft_life_to_heap(f->tail)) == NULL)
 			return PFT_ERR_NOMEM;
 	}
+	if (closed != NULL)
+		PFT_TRY(keep_recent(m, e, closed, closed_owned));
 	if (open == NULL) {
 		if (slot != NULL)
 			pft_strmap_remove(&m->open, e->key, e->key_len, e->hash);
@@ -148,6 +252,163 @@ static enum pft_status merge_fragment(struct pft_merge *m, const struct pft_strm
 		/* A fresh slot: the key storage is the map's own. */
 	}
 	*slot = open;
+	return PFT_OK;
+}
+
+/* ---- hops: hand-offs matched with re-injections on the same host -------------------------- */
+
+static int within_window(pft_stamp a, pft_stamp b)
+{
+	if (a == PFT_STAMP_NONE || b == PFT_STAMP_NONE ||
+	    pft_stamp_is_relative(a) != pft_stamp_is_relative(b) ||
+	    (pft_stamp_is_relative(a) && pft_stamp_stream(a) != pft_stamp_stream(b)))
+		return 0;
+	const int64_t gap = pft_stamp_gap(a, b);
+	return gap >= -PFT_LINK_WINDOW && gap <= PFT_LINK_WINDOW;
+}
+
+static void hop_entry_free(struct hop_entry *h)
+{
+	free(h->inj);
+	free(h->wait);
+}
+
+static struct hop_entry *hop_entry_of(struct pft_merge *m, const char *key, size_t len)
+{
+	return pft_strmap_upsert(&m->hops, key, len, pft_hash_bytes(key, len, 0), NULL);
+}
+
+static enum pft_status count_hop(struct pft_merge *m, pft_stamp at, uint64_t count)
+{
+	struct pft_agg *agg = pft_sink_at(&m->sink, at);
+	if (agg != NULL)
+		agg->t.rcpt_hops += count;
+	return m->sink.nomem ? PFT_ERR_NOMEM : PFT_OK;
+}
+
+static enum pft_status hop_handoff(struct pft_merge *m, const struct pft_hop_ev *ev)
+{
+	struct hop_entry *h = hop_entry_of(m, ev->key, ev->key_len);
+	if (h == NULL)
+		return PFT_ERR_NOMEM;
+	if (ev->at > h->newest)
+		h->newest = ev->at;
+	for (uint32_t i = 0; i < h->n_inj; i++)
+		if (within_window(h->inj[i], ev->at))
+			return count_hop(m, ev->at, ev->count);
+	if (h->n_wait == h->cap_wait) {
+		uint32_t cap = h->cap_wait ? h->cap_wait * 2 : 2;
+		struct hop_wait *grown = realloc(h->wait, cap * sizeof *grown);
+		if (grown == NULL)
+			return PFT_ERR_NOMEM;
+		h->wait = grown;
+		h->cap_wait = cap;
+	}
+	h->wait[h->n_wait++] = (struct hop_wait){.at = ev->at, .count = ev->count};
+	return PFT_OK;
+}
+
+static enum pft_status hop_reinjection(struct pft_merge *m, const char *key, size_t len,
+				       pft_stamp at)
+{
+	struct hop_entry *h = hop_entry_of(m, key, len);
+	if (h == NULL)
+		return PFT_ERR_NOMEM;
+	if (at > h->newest)
+		h->newest = at;
+	if (h->n_inj == h->cap_inj) {
+		uint32_t cap = h->cap_inj ? h->cap_inj * 2 : 2;
+		pft_stamp *grown = realloc(h->inj, cap * sizeof *grown);
+		if (grown == NULL)
+			return PFT_ERR_NOMEM;
+		h->inj = grown;
+		h->cap_inj = cap;
+	}
+	h->inj[h->n_inj++] = at;
+	uint32_t kept = 0;
+	for (uint32_t i = 0; i < h->n_wait; i++) {
+		if (within_window(at, h->wait[i].at))
+			PFT_TRY(count_hop(m, h->wait[i].at, h->wait[i].count));
+		else
+			h->wait[kept++] = h->wait[i];
+	}
+	h->n_wait = kept;
+	return PFT_OK;
+}
+
+/* Hand-offs counted by folds (the part's, shifted, or the merge's own). */
+static enum pft_status drain_handoffs(struct pft_merge *m, struct pft_hop_list *l, int32_t shift)
+{
+	enum pft_status status = PFT_OK;
+	for (size_t i = 0; status == PFT_OK && i < l->n; i++) {
+		l->v[i].at = pft_stamp_shift_year(l->v[i].at, shift);
+		status = hop_handoff(m, &l->v[i]);
+	}
+	pft_hop_list_free(l);
+	return status;
+}
+
+/* ---- "last message repeated N times" at the start of a chunk ----------------------------- */
+
+static enum pft_status repeat_from_earlier(struct pft_merge *m, const struct pft_part_repeat *r)
+{
+	const struct host_line *h = pft_strmap_find(&m->host_lines, r->host, r->host_len,
+						    pft_hash_bytes(r->host, r->host_len, 0));
+	if (h == NULL || h->line == NULL)
+		return PFT_OK; /* the host's first line: nothing to repeat */
+	struct pft_event ev;
+	pft_parse_line(h->line, h->len, &ev);
+	switch (ev.kind) {
+	case PFT_EV_MALFORMED: case PFT_EV_OTHER_PROGRAM: case PFT_EV_UNRECOGNIZED:
+	case PFT_EV_REPEAT_PREVIOUS:
+		return PFT_OK;
+	default:
+		break;
+	}
+	ev.repeated = r->times;
+	const uint64_t times = r->times;
+	struct pft_agg *agg = pft_sink_at(&m->sink, h->when);
+	if (m->sink.nomem)
+		return PFT_ERR_NOMEM;
+	if (agg != NULL && ev.action != PFT_ACTION_NONE)
+		PFT_TRY(pft_agg_count_reject(agg, &ev));
+	if (agg != NULL && ev.kind == PFT_EV_NOTIFICATION)
+		agg->t.notifications[ev.notify] += times;
+	if (agg != NULL && ev.kind == PFT_EV_REJECT) {
+		if (ev.noqueue || ev.qid.n == 0)
+			agg->t.rejects_noqueue += times;
+		else
+			agg->t.rejects_with_queue_id += times;
+	}
+	if (ev.kind != PFT_EV_DELIVERY)
+		return PFT_OK;
+	const struct pft_attempt attempt = pft_attempt_of(&ev, h->when);
+	char key[1024];
+	size_t n = ev.qid.n ? pft_message_key(&ev, &ev.qid, key, sizeof key) : 0;
+	struct pft_life **slot = n ? pft_strmap_find(&m->open, key, n, pft_hash_bytes(key, n, 0)) : NULL;
+	if (slot == NULL)
+		return pft_sink_count_attempt(&m->sink, &attempt);
+	PFT_TRY(pft_life_apply(*slot, &ev, h->when));
+	if (pft_filter_lifecycle(m->sink.filter))
+		return pft_life_hold(*slot, &attempt);
+	return pft_sink_count_attempt(&m->sink, &attempt);
+}
+
+/* The part's last line of each host becomes the host's last line. */
+static enum pft_status keep_host_lines(struct pft_merge *m, struct pft_part *part, int32_t shift)
+{
+	PFT_STRMAP_FOREACH(&part->hosts, e)
+	{
+		struct pft_host_line *p = e->value;
+		struct host_line *h = pft_strmap_upsert(&m->host_lines, e->key, e->key_len, e->hash, NULL);
+		if (h == NULL)
+			return PFT_ERR_NOMEM;
+		free(h->line);
+		h->line = (char *)p->line; /* taken from the part */
+		h->len = p->len;
+		h->when = pft_stamp_shift_year(p->when, shift);
+		p->line = NULL;
+	}
 	return PFT_OK;
 }
 
@@ -199,8 +460,11 @@ static enum pft_status abandon_silent(struct pft_merge *m, int64_t beyond, size_
 		if (!silent && i >= cut)
 			continue;
 		pft_life_abandon(v[i].life);
-		status = pft_life_fold(&m->agg, v[i].life, +1);
-		m->agg.t.msg_abandoned_by_cap += !silent;
+		status = pft_life_fold(&m->sink, v[i].life, +1);
+		struct pft_agg *agg = pft_sink_at(&m->sink, v[i].life->content_at);
+		if (agg != NULL && (v[i].life->flags & PFT_LIFE_CONTENT) &&
+		    pft_life_passes(v[i].life, m->sink.filter))
+			agg->t.msg_abandoned_by_cap += !silent;
 		pft_life_free(v[i].life);
 		pft_strmap_remove(&m->open, v[i].key, v[i].key_len, v[i].hash);
 	}
@@ -224,13 +488,64 @@ static void merge_samples(struct pft_merge *m, struct pft_part *part)
 	}
 }
 
+/* Forgets closed lifecycles and hop keys that no link can name any more: silent for longer
+ * than the window, with the same margin as the horizon's eviction (a stream's newest line can
+ * be ahead of a lagging host's clock). Their counts are final already. */
+static void evict_links(struct pft_merge *m)
+{
+	const int64_t beyond = PFT_LINK_WINDOW + EVICT_MARGIN;
+	struct pft_strmap_entry *v = malloc((m->recent.count + m->hops.count + 1) * sizeof *v);
+	if (v == NULL)
+		return; /* only memory is at stake */
+	size_t n = 0;
+	PFT_STRMAP_FOREACH(&m->recent, e)
+	{
+		const struct pft_life *life = *(struct pft_life **)e->value;
+		if (pft_stamp_gap(life->ended_at, clock_now(m, life->ended_at)) > beyond)
+			v[n++] = *e;
+	}
+	for (size_t i = 0; i < n; i++) {
+		pft_life_free(*(struct pft_life **)v[i].value);
+		pft_strmap_remove(&m->recent, v[i].key, v[i].key_len, v[i].hash);
+	}
+	n = 0;
+	PFT_STRMAP_FOREACH(&m->hops, e)
+	{
+		const struct hop_entry *h = e->value;
+		if (pft_stamp_gap(h->newest, clock_now(m, h->newest)) > beyond)
+			v[n++] = *e;
+	}
+	for (size_t i = 0; i < n; i++) {
+		hop_entry_free(v[i].value);
+		pft_strmap_remove(&m->hops, v[i].key, v[i].key_len, v[i].hash);
+	}
+	free(v);
+}
+
 enum pft_status pft_merge_part(struct pft_merge *m, struct pft_part *part)
 {
 	struct stream_state *st = &m->streams[part->stream];
 	int32_t shift = pft_year_track_join(&st->year, &part->year);
 	PFT_TRY(pft_agg_add(&m->agg, &part->agg, shift));
+	for (size_t i = 0; i < part->sink.n_segs; i++) {
+		const struct pft_seg *seg = part->sink.segs[i];
+		struct pft_agg *dst =
+			pft_sink_seg_agg(&m->sink, pft_stamp_shift_year(seg->key, shift));
+		if (dst == NULL)
+			return PFT_ERR_NOMEM;
+		PFT_TRY(pft_agg_add(dst, &seg->agg, shift));
+	}
+	/* "last message repeated" at the chunk's start repeats an earlier chunk's line. */
+	for (size_t i = 0; i < part->n_repeats; i++)
+		PFT_TRY(repeat_from_earlier(m, &part->repeats[i]));
+	for (size_t i = 0; i < part->n_reinjections; i++)
+		PFT_TRY(hop_reinjection(m, part->reinjections[i].key, part->reinjections[i].key_len,
+					pft_stamp_shift_year(part->reinjections[i].at, shift)));
+	PFT_TRY(drain_handoffs(m, &part->sink.handoffs, shift));
 	PFT_STRMAP_FOREACH(&part->frags, e)
 	PFT_TRY(merge_fragment(m, e, e->value, shift));
+	PFT_TRY(drain_handoffs(m, &m->sink.handoffs, 0));
+	PFT_TRY(keep_host_lines(m, part, shift));
 	merge_samples(m, part);
 	m->file_lines[part->file_index] += part->lines;
 	m->file_bytes[part->file_index] += part->bytes;
@@ -254,6 +569,11 @@ enum pft_status pft_merge_part(struct pft_merge *m, struct pft_part *part)
 	if (m->limits.max_open > 0 && m->open.count > m->limits.max_open)
 		PFT_TRY(abandon_silent(m, m->limits.horizon ? m->limits.horizon + EVICT_MARGIN : 0,
 				       m->limits.max_open));
+	if (m->recent.count + m->hops.count >= m->evict_links_at) {
+		evict_links(m);
+		const size_t n = m->recent.count + m->hops.count;
+		m->evict_links_at = n + n / 4 > EVICT_MIN_OPEN ? n + n / 4 : EVICT_MIN_OPEN;
+	}
 	if (m->limits.horizon > 0 && m->open.count >= m->evict_at) {
 		PFT_TRY(abandon_silent(m, m->limits.horizon + EVICT_MARGIN, 0));
 		m->evict_at = m->open.count + m->open.count / 4 > EVICT_MIN_OPEN
@@ -279,6 +599,17 @@ static pft_stamp resolve(const int32_t *last_year, const struct stream_state *st
 	int32_t year = last_year[pft_stamp_stream(s)] -
 		       (pft_stamp_year(st->rel_max) - pft_stamp_year(s));
 	return pft_stamp_make(0, 0, year, pft_stamp_month(s), pft_stamp_day(s), pft_stamp_sec(s));
+}
+
+struct resolve_ctx {
+	const int32_t *last_year;
+	const struct stream_state *streams;
+};
+
+static pft_stamp resolve_with(const void *ctx, pft_stamp s)
+{
+	const struct resolve_ctx *c = ctx;
+	return resolve(c->last_year, c->streams, s);
 }
 
 static struct pft_civil civil_of(pft_stamp s)
@@ -419,6 +750,11 @@ static char *shown_of_name(const char *name, size_t len)
 	}
 	shown[n] = '\0';
 	return shown;
+}
+
+char *pft_agg_shown_name(const char *name, size_t len)
+{
+	return shown_of_name(name, len);
 }
 
 static int named_by_shown(const void *a, const void *b)
@@ -570,6 +906,30 @@ static void time_range(struct pft_merge *m, const int32_t *last_year, struct pft
 	out->last = civil_of(hi);
 }
 
+/* Drops the cells whose counts are all zero: a fold taken back (a head joined to its start, a
+ * late link under --exclude-notifications) can leave a key with nothing in it, which a run
+ * cut elsewhere never made. value_size bytes per value, all uint64_t. */
+static enum pft_status purge_zero(struct pft_strmap *map, size_t value_size)
+{
+	struct pft_strmap_entry *v = malloc((map->count ? map->count : 1) * sizeof *v);
+	if (v == NULL)
+		return PFT_ERR_NOMEM;
+	size_t n = 0;
+	PFT_STRMAP_FOREACH(map, e)
+	{
+		const uint64_t *c = e->value;
+		size_t i = 0;
+		while (i < value_size / sizeof *c && c[i] == 0)
+			i++;
+		if (i == value_size / sizeof *c)
+			v[n++] = *e;
+	}
+	for (size_t i = 0; i < n; i++)
+		pft_strmap_remove(map, v[i].key, v[i].key_len, v[i].hash);
+	free(v);
+	return PFT_OK;
+}
+
 enum pft_status pft_merge_finish(struct pft_merge *m, int32_t forced_year, struct pft_result *out,
 				 struct pft_error *err)
 {
@@ -606,8 +966,34 @@ enum pft_status pft_merge_finish(struct pft_merge *m, int32_t forced_year, struc
 	{
 		struct pft_life *life = *(struct pft_life **)e->value;
 		if (status == PFT_OK && (life->flags & PFT_LIFE_CONTENT))
-			status = pft_life_fold(&m->agg, life, +1);
+			status = pft_life_fold(&m->sink, life, +1);
 	}
+	if (status == PFT_OK)
+		status = drain_handoffs(m, &m->sink.handoffs, 0);
+	/* Time-filtered counts: the segments whose years turn out inside the bounds. */
+	for (size_t i = 0; status == PFT_OK && i < m->sink.n_segs; i++) {
+		const struct pft_seg *seg = m->sink.segs[i];
+		const uint32_t s = pft_stamp_stream(seg->key);
+		if (s >= in->n_streams || m->streams[s].rel_max == PFT_STAMP_NONE)
+			continue;
+		const int32_t year = last_year[s] - (pft_stamp_year(m->streams[s].rel_max) -
+						     pft_stamp_year(seg->key));
+		if (pft_sink_seg_in(m->sink.filter, seg->key, year))
+			status = pft_agg_add(&m->agg, &seg->agg, 0);
+	}
+	if (status == PFT_OK && m->sink.nomem)
+		status = PFT_ERR_NOMEM;
+	if (status == PFT_OK)
+		status = purge_zero(&m->agg.domains, sizeof(struct pft_counts));
+	if (status == PFT_OK)
+		status = purge_zero(&m->agg.relays, sizeof(struct pft_counts));
+	if (status == PFT_OK)
+		status = purge_zero(&m->agg.hours, sizeof(struct pft_counts));
+	if (status == PFT_OK)
+		status = purge_zero(&m->agg.dsn, sizeof(uint64_t));
+	m->agg.last_hour_cell = NULL; /* may have been purged */
+	if (m->sink.filter != NULL)
+		out->filter = *m->sink.filter;
 	out->totals = m->agg.t;
 	if (status == PFT_OK)
 		status = time_series(m, last_year, out);
@@ -616,9 +1002,14 @@ enum pft_status pft_merge_finish(struct pft_merge *m, int32_t forced_year, struc
 	if (status == PFT_OK)
 		status = named_counts(&m->agg.relays, &out->relays, &out->n_relays);
 	if (status == PFT_OK)
+		status = pft_agg_series_export(&m->agg, resolve_with,
+					       &(struct resolve_ctx){last_year, m->streams}, out);
+	if (status == PFT_OK)
 		status = named_numbers(&m->agg.programs, &out->programs, &out->n_programs);
 	if (status == PFT_OK)
 		status = dsn_table(&m->agg.dsn, out);
+	if (status == PFT_OK) /* reasons and reject codes (agg_reasons.c) */
+		status = pft_agg_result_reasons(&m->agg, out);
 	time_range(m, last_year, out);
 	free(last_year);
 

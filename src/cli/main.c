@@ -12,7 +12,10 @@
 #include <unistd.h>
 
 #include "agg/agg.h"
+#include "cli/cli_filters.h"
+#include "cli/cli_findings.h"
 #include "cli/progress.h"
+#include "cli/trace_cli.h"
 #include "io/io.h"
 #include "report/report.h"
 #include "scan/scan.h"
@@ -23,6 +26,7 @@ enum exit_code {
 	EXIT_USAGE = 2,   /* bad option or argument */
 	EXIT_INCOMPLETE = 3, /* some input could not be read to its end: the report covers the
 			      * rest and lists what is missing */
+	EXIT_FINDINGS = CLI_EXIT_FINDINGS, /* --fail-on-findings, and a finding */
 };
 
 enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
@@ -37,6 +41,8 @@ struct cli_options {
 	int progress;           /* 1 on, 0 off, -1 when stderr is a terminal */
 	int stats;
 	struct pft_tally_options tally;
+	struct cli_findings findings;
+	struct cli_filters filters;     /* --since, --until, --host, --domain, ... */
 };
 
 static void usage(FILE *out)
@@ -80,6 +86,8 @@ static void usage(FILE *out)
 	      "exit status: 0 success, 1 an input could not be read or the report could not be\n"
 	      "written, 2 usage error. See pftally(1).\n",
 	      out);
+	cli_filters_usage(out);
+	cli_findings_usage(out);
 }
 
 static int parse_size(const char *s, size_t *out)
@@ -142,12 +150,26 @@ static int parse_options(int argc, char **argv, struct cli_options *o, int *firs
 		{"stats", no_argument, NULL, OPT_STATS},
 		{"horizon", required_argument, NULL, OPT_HORIZON},
 		{"max-open-messages", required_argument, NULL, OPT_MAX_OPEN},
+		CLI_FILTERS_LONGOPTS
+		CLI_FINDINGS_LONGOPTS
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
 	while ((c = getopt_long(argc, argv, "f:o:y:j:hV", longopts, NULL)) != -1) {
+		const int filter = cli_filters_option(&o->filters, c, optarg);
+		if (filter != 0) {
+			if (filter < 0)
+				return EXIT_USAGE;
+			continue;
+		}
+		const int findings = cli_findings_option(&o->findings, c, optarg);
+		if (findings != 0) {
+			if (findings < 0)
+				return EXIT_USAGE;
+			continue;
+		}
 		switch (c) {
 		case 'f': {
 			int k = lookup(optarg, format_names);
@@ -297,7 +319,8 @@ static int parse_options(int argc, char **argv, struct cli_options *o, int *firs
 	if (optind < argc && strcmp(argv[optind], "summary") == 0)
 		optind++;
 	else if (optind < argc && strcmp(argv[optind], "trace") == 0) {
-		fputs("pftally: trace is not implemented yet\n", stderr);
+		fputs("pftally: trace comes first: pftally trace [OPTIONS] QID|ADDRESS PATH...\n",
+		      stderr);
 		return EXIT_USAGE;
 	}
 	if (optind >= argc) {
@@ -442,10 +465,13 @@ static int use_color(const struct cli_options *o)
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "trace") == 0)
+		return pft_trace_main(argc - 1, argv + 1);
 	struct cli_options o = {.report = {.format = PFT_REPORT_TEXT, .series = PFT_SERIES_DAY},
 				.progress = -1,
 				.tally.limits.horizon = (int64_t)PFT_DEFAULT_HORIZON_DAYS * 86400};
 	int first_path = 0;
+	cli_findings_init(&o.findings);
 	int code = parse_options(argc, argv, &o, &first_path);
 	if (code != EXIT_OK)
 		return code;
@@ -486,6 +512,7 @@ int main(int argc, char **argv)
 	o.tally.stats = &stats;
 
 	struct pft_result result;
+	o.tally.limits.filter = cli_filters_get(&o.filters);
 	if (pft_tally(&inputs, &o.tally, &result, &err) != PFT_OK) {
 		cli_progress_draw(&progress, &(struct pft_progress){.finished = 1});
 		output_abort(&output);
@@ -497,6 +524,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < result.n_errors; i++)
 		print_error(&result.errors[i]);
 	const int incomplete = result.n_errors > 0;
+	cli_findings_run(&o.findings, &result);
+	const int findings_exit = cli_findings_exit(&o.findings, &result);
 	struct timespec r0, r1;
 	clock_gettime(CLOCK_MONOTONIC, &r0);
 	enum pft_status status = pft_report_write(&result, &o.report, output.f);
@@ -513,6 +542,7 @@ int main(int argc, char **argv)
 		cli_stats_print(stderr, &stats,
 				(double)(r1.tv_sec - r0.tv_sec) + (double)(r1.tv_nsec - r0.tv_nsec) * 1e-9);
 	pft_result_free(&result);
+	cli_filters_free(&o.filters);
 	pft_inputs_free(&inputs);
 	if (status != PFT_OK) {
 		fprintf(stderr, "pftally: writing the report%s%s: %s\n", o.output ? " to " : "",
@@ -520,5 +550,5 @@ int main(int argc, char **argv)
 			status == PFT_ERR_IO ? strerror(write_errno) : pft_status_str(status));
 		return EXIT_INPUT;
 	}
-	return incomplete ? EXIT_INCOMPLETE : EXIT_OK;
+	return incomplete ? EXIT_INCOMPLETE : findings_exit ? EXIT_FINDINGS : EXIT_OK;
 }

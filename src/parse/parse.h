@@ -12,6 +12,12 @@
 #include "pftally/event.h"
 #include "scan/scan.h"
 
+/* Lines longer than this (without the line end and any leading NUL bytes) are not parsed:
+ * they are PFT_EV_MALFORMED with reason PFT_UNREC_OVERLONG. Postfix cuts its records at 2000
+ * bytes and syslog daemons at 1..8 KiB (rsyslog's default maxMessageSize is 8 KiB); a longer
+ * line is not a Postfix record of any syslog setup, and would only cost time. */
+#define PFT_PARSE_MAX_LINE ((size_t)64 << 10)
+
 /*! pft_parse_line() : parses line[0..len) — without its '\n'; a trailing '\r' is ignored —
  *  into *ev (fully overwritten). */
 void pft_parse_line(const char *line, size_t len, struct pft_event *ev);

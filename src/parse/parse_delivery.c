@@ -37,6 +37,28 @@ static struct pft_slice hop_qid(const struct pft_scan_index *ix, const char *p, 
 	return none;
 }
 
+/* The remote server's reply code in a status reason: the reason itself when it is the reply
+ * ("250 2.0.0 Ok: queued as ...", an LMTP or SMTP hand-off), else the first reply quoted
+ * after "said: " or "refused to talk to me: " (smtp_trouble.c: "host X said: 550 5.1.1 ...",
+ * "... unverified address: host X said: ..."). 0 when the reason quotes none ("connect to X:
+ * Connection refused", "lost connection with X", local(8) texts). */
+static uint16_t reason_reply_code(const struct pft_scan_index *ix, const char *r, const char *end,
+				  enum pft_dstatus status)
+{
+	const uint16_t first = pft_reply_code(r, end);
+	if (first != 0 || status == PFT_DS_SENT)
+		return first;
+	for (const char *q = pft_next(ix, PFT_S_COLON, r, end); end - q >= 2;
+	     q = pft_next(ix, PFT_S_COLON, q + 1, end)) {
+		if (q[1] != ' ')
+			continue;
+		if ((q - r >= 4 && memcmp(q - 4, "said", 4) == 0) ||
+		    (q - r >= 5 && memcmp(q - 5, "to me", 5) == 0))
+			return pft_reply_code(q + 2, end);
+	}
+	return 0;
+}
+
 /* The '=' (or ',') that ends the field name at p. The names Postfix writes in every record
  * are matched in place, which saves a search on the critical path: none of them holds '=' or
  * ',', so the first of those after p is right after the name, as the search would find. */
@@ -131,6 +153,11 @@ void pft_parse_delivery(struct pft_event *ev, const struct pft_scan_index *ix, c
 	} else {
 		p = pft_next(ix, PFT_S_SPACE | PFT_S_COMMA, p, end);
 		ev->status = pft_dstatus_of(w, (size_t)(p - w));
+		if (p == end && ev->status == PFT_DS_OTHER) {
+			/* "status=defer" at the end: a record cut inside the word, no status */
+			pft_set_unrec(ev, PFT_UNREC_DELIVERY_NO_STATUS);
+			return;
+		}
 	}
 	if (end - p >= 2 && p[0] == ' ' && p[1] == '(') {
 		const char *r = p + 2, *close = end;
@@ -139,6 +166,7 @@ void pft_parse_delivery(struct pft_event *ev, const struct pft_scan_index *ix, c
 		ev->reason_text = pft_slice_of(r, close > r ? close - 1 : end);
 		if (ev->status == PFT_DS_SENT)
 			ev->new_qid = hop_qid(ix, ev->reason_text.p, r + ev->reason_text.n);
+		ev->reply_code = reason_reply_code(ix, r, r + ev->reason_text.n, ev->status);
 	}
 }
 

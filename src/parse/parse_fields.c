@@ -168,6 +168,14 @@ const char *pft_scan_dsn(const char *p, const char *end, pft_dsn *out)
 	return q;
 }
 
+uint16_t pft_reply_code(const char *p, const char *end)
+{
+	if (end - p < 3 || (unsigned)(unsigned char)p[0] - '2' > 3u || !pft_is_digit(p[1]) ||
+	    !pft_is_digit(p[2]) || (end - p > 3 && p[3] != ' ' && p[3] != '-'))
+		return 0;
+	return (uint16_t)((p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0'));
+}
+
 #define WORD_IS(w, n, lit) ((n) == PFT_LEN(lit) && memcmp((w), (lit), PFT_LEN(lit)) == 0)
 
 enum pft_dstatus pft_dstatus_of(const char *w, size_t n)

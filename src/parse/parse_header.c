@@ -1,7 +1,20 @@
 /* pftally — the syslog header: `STAMP HOST PROGRAM[PID]: TEXT` / `STAMP HOST PROGRAM: TEXT`,
  * and the classification of PROGRAM as a Postfix daemon.
  *
- * One pass from left to right; the stamp parsers live in src/time/stamp_parse.c. */
+ * One pass from left to right; the stamp parsers live in src/time/stamp_parse.c. Shapes
+ * besides the plain one (each costs the plain line one compare at most):
+ *   - `<PRI>` before the stamp (syslog forwarded over the network): skipped;
+ *   - RFC 5424, `<PRI>1 STAMP HOST APP PROCID MSGID SD MSG` (parse_rfc5424());
+ *   - a container runtime's RFC 3339 stamp before the line (`2025-03-01T09:00:00.0Z Mar  1
+ *     10:00:00 host ...`): the inner stamp wins, as the logging host wrote it (its wall clock,
+ *     like the host's other lines); a BSD inner stamp takes its year from the outer one;
+ *   - Solaris `[ID 197553 mail.info] ` after the tag: skipped;
+ *   - rsyslog `message repeated N times: [ REC]` after the tag: the line is REC, repeated N;
+ *   - sysklogd `last message repeated N times` (also `--- ... ---`), with or without a tag:
+ *     PFT_EV_REPEAT_PREVIOUS, repeated N;
+ *   - leading NUL bytes (what a crashed syslogd leaves before the next line) and a UTF-8 BOM
+ *     (the first line of a file some editor saved): skipped;
+ *   - lines longer than PFT_PARSE_MAX_LINE: MALFORMED, reason OVERLONG, not parsed. */
 #include "parse/parse_internal.h"
 #include "time/stamp_parse.h"
 
@@ -24,6 +37,213 @@ static const char *skip_solaris_id(const char *p, const char *end)
 	if (q + 1 < end && *q == ']' && q[1] == ' ')
 		return q + 2;
 	return p;
+}
+
+/* "N" of a repeat count: 1..10 digits, 1 <= N <= UINT32_MAX. @return the byte after it, or
+ * NULL. */
+static const char *repeat_count(const char *p, const char *end, uint32_t *n)
+{
+	const char *digits = p;
+	uint64_t v = 0;
+	while (p < end && pft_is_digit(*p) && p - digits < 10) {
+		v = v * 10 + (uint64_t)(*p - '0');
+		p++;
+	}
+	if (p == digits || v == 0 || v > UINT32_MAX || (p < end && pft_is_digit(*p)))
+		return NULL;
+	*n = (uint32_t)v;
+	return p;
+}
+
+/* sysklogd's `last message repeated N times` (FreeBSD, NetBSD and macOS write it between
+ * `--- ` and ` ---`) at p, the whole rest of the line. @return 1 with *n set. */
+static int last_message_repeated(const char *p, const char *end, uint32_t *n)
+{
+	int dashes = PFT_HAS(p, end, "--- ");
+	if (dashes)
+		p += PFT_LEN("--- ");
+	if (!PFT_HAS(p, end, "last message repeated "))
+		return 0;
+	p = repeat_count(p + PFT_LEN("last message repeated "), end, n);
+	if (p == NULL)
+		return 0;
+	if (PFT_HAS(p, end, " times"))
+		p += PFT_LEN(" times");
+	else if (*n == 1 && PFT_HAS(p, end, " time"))
+		p += PFT_LEN(" time");
+	else
+		return 0;
+	if (dashes && PFT_HAS(p, end, " ---"))
+		p += PFT_LEN(" ---");
+	while (p < end && *p == ' ')
+		p++;
+	return p == end;
+}
+
+/* The message after the tag: Solaris ID, rsyslog's and sysklogd's repeat lines. Sets ev->text
+ * (and kind, repeated). */
+static void set_text(struct pft_event *ev, const char *p, const char *end)
+{
+	p = skip_solaris_id(p, end);
+	if (p < end && (*p == 'm' || *p == 'l' || *p == '-')) {
+		uint32_t n;
+		/* rsyslog: "message repeated %d times: [%.800s]"; the message in brackets keeps
+		 * the space that followed the tag, and may have been cut at 800 bytes. */
+		if (PFT_HAS(p, end, "message repeated ")) {
+			const char *q = repeat_count(p + PFT_LEN("message repeated "), end, &n);
+			if (q != NULL && PFT_HAS(q, end, " times: [")) {
+				p = q + PFT_LEN(" times: [");
+				if (p < end && *p == ' ')
+					p++;
+				if (end > p && end[-1] == ']')
+					end--;
+				ev->repeated = n;
+				p = skip_solaris_id(p, end);
+			}
+		} else if (last_message_repeated(p, end, &n)) {
+			ev->kind = PFT_EV_REPEAT_PREVIOUS;
+			ev->repeated = n;
+		}
+	}
+	ev->text = pft_slice_of(p, end);
+}
+
+/* Instance and service of the tag prog[0 .. n): before the first '/', after the last. */
+static void split_program(struct pft_event *ev, const char *prog, const char *prog_end)
+{
+	ev->program = pft_slice_of(prog, prog_end);
+	const char *first = prog, *last = prog_end;
+	while (first < prog_end && *first != '/')
+		first++;
+	if (first == prog_end) {
+		ev->service = ev->program;
+		return;
+	}
+	while (last[-1] != '/')
+		last--;
+	ev->instance = pft_slice_of(prog, first);
+	ev->service = pft_slice_of(last, prog_end);
+}
+
+/* One RFC 5424 header field at p, up to the ' ' that must follow it. @return its end, or NULL
+ * when it is empty or the line ends first. */
+static const char *sd_token(const struct pft_scan_index *ix, const char *p, const char *end)
+{
+	const char *e = pft_next(ix, PFT_S_SPACE, p, end);
+	return e == p || e == end ? NULL : e;
+}
+
+/* STRUCTURED-DATA at p: "-" or one or more "[SD-ID PARAM="VALUE" ...]" with '\', '"' and ']'
+ * escaped by '\' inside values. @return the byte after it, or NULL. */
+static const char *skip_structured_data(const char *p, const char *end)
+{
+	if (p < end && *p == '-')
+		return p + 1;
+	if (p == end || *p != '[')
+		return NULL;
+	while (p < end && *p == '[') {
+		int quoted = 0;
+		for (p++; p < end; p++) {
+			if (quoted && *p == '\\') {
+				p++; /* the escaped byte, whatever it is */
+				if (p == end)
+					return NULL;
+			} else if (*p == '"') {
+				quoted = !quoted;
+			} else if (!quoted && *p == ']') {
+				break;
+			}
+		}
+		if (p == end)
+			return NULL;
+		p++; /* the ']' */
+	}
+	return p;
+}
+
+/* RFC 5424 after "<PRI>1 ": STAMP HOST APP-NAME PROCID MSGID STRUCTURED-DATA [SP MSG], each
+ * field "-" when absent ("-" is kept as the host or program name). MSG may start with a BOM. */
+static int parse_rfc5424(const struct pft_scan_index *ix, const char *p, const char *end,
+			 struct pft_event *ev)
+{
+	const char *after = pft_time_parse_rfc3339(p, end, &ev->time);
+	if (after == NULL || after == end || *after != ' ')
+		return malformed(ev, PFT_UNREC_BAD_TIMESTAMP); /* also "-": no time */
+	ev->has_time = 1;
+	p = after + 1;
+	const char *e = sd_token(ix, p, end);
+	if (e == NULL)
+		return malformed(ev, PFT_UNREC_BAD_HOST);
+	ev->host = pft_slice_of(p, e);
+	p = e + 1;
+	const char *prog = p;
+	e = sd_token(ix, p, end);
+	if (e == NULL)
+		return malformed(ev, PFT_UNREC_BAD_PROGRAM);
+	split_program(ev, prog, e);
+	p = e + 1;
+	e = sd_token(ix, p, end); /* PROCID: Postfix's is the pid; anything else is allowed */
+	if (e == NULL)
+		return malformed(ev, PFT_UNREC_BAD_PROGRAM);
+	uint64_t pid = 0;
+	const char *d = p;
+	while (d < e && pft_is_digit(*d) && d - p < 10)
+		pid = pid * 10 + (uint64_t)(*d++ - '0');
+	if (d == e && pid <= UINT32_MAX)
+		ev->pid = (uint32_t)pid;
+	p = e + 1;
+	e = sd_token(ix, p, end); /* MSGID */
+	if (e == NULL)
+		return malformed(ev, PFT_UNREC_BAD_PROGRAM);
+	p = skip_structured_data(e + 1, end);
+	if (p == NULL || (p < end && *p != ' '))
+		return malformed(ev, PFT_UNREC_BAD_PROGRAM);
+	/* rsyslog's RSYSLOG_SyslogProtocol23Format writes a second space: its MSG keeps the one
+	 * that followed the tag of the local message */
+	while (p < end && *p == ' ')
+		p++;
+	if (PFT_HAS(p, end, "\xEF\xBB\xBF"))
+		p += 3;
+	set_text(ev, p, end);
+	return 1;
+}
+
+/* "<PRI>" at p (p[0] == '<'): 1..3 digits up to 191. @return the byte after '>', or NULL. */
+static const char *skip_pri(const char *p, const char *end)
+{
+	const char *d = ++p;
+	unsigned pri = 0;
+	while (p < end && pft_is_digit(*p) && p - d < 3)
+		pri = pri * 10 + (unsigned)(*p++ - '0');
+	if (p == d || p == end || *p != '>' || pri > 191)
+		return NULL;
+	return p + 1;
+}
+
+/* A container runtime's stamp before the syslog line: `OUTER INNER host ...`, p at the ' '
+ * after OUTER (an RFC 3339 stamp in *time). The inner stamp wins: it is the logging host's
+ * wall clock, as in its lines that were not captured by a container. A BSD inner stamp takes
+ * the outer year (one less or more when the two straddle New Year). @return the byte after
+ * INNER with *time replaced, or NULL (no inner stamp: p stays the host). */
+static const char *inner_stamp(const char *p, const char *end, struct pft_civil *time)
+{
+	struct pft_civil inner;
+	const char *after = pft_time_parse_stamp(p + 1, end, &inner);
+	if (after == NULL || after == end || *after != ' ')
+		return NULL;
+	if (!inner.year_known) {
+		int year = time->year;
+		if (inner.month == 12 && time->month == 1)
+			year--;
+		else if (inner.month == 1 && time->month == 12)
+			year++;
+		if (year < 0 || year > 9999)
+			year = time->year;
+		inner.year = (int16_t)year;
+		inner.year_known = 1;
+	}
+	*time = inner;
+	return after;
 }
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -127,8 +347,23 @@ int pft_parse_header_scanned(const struct pft_scan_index *ix, const char *line, 
 	const char *p = line, *end = line + len;
 	if (end > p && end[-1] == '\r')
 		end--;
+	if (__builtin_expect(p < end && (*p == '\0' || *p == '\xEF'), 0)) {
+		while (p < end && *p == '\0')
+			p++;
+		if (PFT_HAS(p, end, "\xEF\xBB\xBF")) /* a BOM: the first line of some files */
+			p += 3;
+	}
+	if (__builtin_expect((size_t)(end - p) > PFT_PARSE_MAX_LINE, 0))
+		return malformed(ev, PFT_UNREC_OVERLONG);
 	if (p == end)
 		return malformed(ev, PFT_UNREC_EMPTY);
+	if (__builtin_expect(*p == '<', 0)) {
+		p = skip_pri(p, end);
+		if (p == NULL)
+			return malformed(ev, PFT_UNREC_BAD_TIMESTAMP);
+		if (PFT_HAS(p, end, "1 "))
+			return parse_rfc5424(ix, p + 2, end, ev);
+	}
 
 	const char *after = cached_stamp(p, end, &ev->time);
 	if (after == NULL) {
@@ -143,6 +378,11 @@ int pft_parse_header_scanned(const struct pft_scan_index *ix, const char *line, 
 		return malformed(ev, PFT_UNREC_BAD_HOST);
 	if (*p != ' ')
 		return malformed(ev, PFT_UNREC_BAD_TIMESTAMP); /* "00:00:001", "+01:00x" */
+	if (ev->time.year_known) {
+		const char *inner = inner_stamp(p, end, &ev->time);
+		if (inner != NULL)
+			p = inner;
+	}
 	while (p < end && *p == ' ')
 		p++;
 
@@ -155,6 +395,16 @@ int pft_parse_header_scanned(const struct pft_scan_index *ix, const char *line, 
 	ev->host = pft_slice_of(host, p);
 	while (p < end && *p == ' ')
 		p++;
+	if (__builtin_expect(p < end && (*p == 'l' || *p == '-'), 0)) {
+		/* sysklogd: "STAMP host last message repeated N times", no tag */
+		uint32_t n;
+		if (last_message_repeated(p, end, &n)) {
+			ev->kind = PFT_EV_REPEAT_PREVIOUS;
+			ev->repeated = n;
+			ev->text = pft_slice_of(p, end);
+			return 1;
+		}
+	}
 
 	/* PROGRAM up to '[' or ':'. Spaces end it: a tag has none. The first and last '/' give
 	 * instance and service (both short: a byte loop from each side). */
@@ -215,8 +465,7 @@ int pft_parse_header_scanned(const struct pft_scan_index *ix, const char *line, 
 	} else {
 		ev->service = ev->program;
 	}
-	p = skip_solaris_id(p, end);
-	ev->text = pft_slice_of(p, end);
+	set_text(ev, p, end);
 	return 1;
 }
 
@@ -269,7 +518,7 @@ int pft_is_postfix_program(const struct pft_event *ev)
 void pft_parse_line_scanned(const char *line, size_t len, const struct pft_scan_index *ix,
 			    struct pft_event *ev)
 {
-	if (!pft_parse_header_scanned(ix, line, len, ev))
+	if (!pft_parse_header_scanned(ix, line, len, ev) || ev->kind == PFT_EV_REPEAT_PREVIOUS)
 		return;
 	enum pft_service svc = PFT_SVC_UNKNOWN;
 	if (!classify_program(ev, &svc)) {

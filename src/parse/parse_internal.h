@@ -121,6 +121,10 @@ const char *pft_scan_addr(const struct pft_scan_index *ix, const char *p, const 
  *  digit or '.'. @return the byte after it with *out set, or NULL. */
 const char *pft_scan_dsn(const char *p, const char *end, pft_dsn *out);
 
+/*! pft_reply_code() : an SMTP reply code at p: three digits, the first 2..5, followed by ' ',
+ *  '-' or `end`. @return the code, or 0. */
+uint16_t pft_reply_code(const char *p, const char *end);
+
 /*! pft_dstatus_of() : status word (sent, deferred, ..., force-expired) to its enum;
  *  PFT_DS_OTHER for a word we do not know. */
 enum pft_dstatus pft_dstatus_of(const char *w, size_t n);

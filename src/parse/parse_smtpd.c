@@ -169,9 +169,11 @@ static const char *split_trailer(struct pft_event *ev, const struct pft_scan_ind
 	return first;
 }
 
-/* "550 5.1.1 text", "550-5.1.1 text", "5.7.1 text", "text": the DSN when there is one. */
+/* "550 5.1.1 text", "550-5.1.1 text", "5.7.1 text" (milters, cleanup), "text": the reply code
+ * and the DSN when there are. */
 static void scan_reply(struct pft_event *ev, const char *p, const char *end)
 {
+	ev->reply_code = pft_reply_code(p, end);
 	if (end - p >= 4 && pft_is_digit(p[0]) && pft_is_digit(p[1]) && pft_is_digit(p[2]) &&
 	    (p[3] == ' ' || p[3] == '-'))
 		p += 4;
@@ -287,6 +289,39 @@ static void parse_client(struct pft_event *ev, const struct pft_scan_index *ix, 
 	ev->kind = PFT_EV_CLIENT;
 }
 
+/* postscreen's own records name the client "[ADDR]:PORT" after a space: "PASS NEW [ADDR]:PORT",
+ * "DNSBL rank 3 for [ADDR]:PORT", "PREGREET 6 after 1.2 from [ADDR]:PORT: EHLO x", "HANGUP
+ * after 63 from [ADDR]:PORT in tests after SMTP handshake", "COMMAND TIME LIMIT from
+ * [ADDR]:PORT after RCPT", "CONNECT from [ADDR]:PORT to [ADDR]:25", "DISCONNECT [ADDR]:PORT".
+ * They are INFO lines (nothing was refused yet: a refusal is a "NOQUEUE: reject:"); the
+ * client is kept for traces. The first word is upper case, which no smtpd INFO line has
+ * ("connect from ...", "Anonymous TLS connection established from name[addr]" has no
+ * " [" either). */
+static void postscreen_client(struct pft_event *ev, const struct pft_scan_index *ix,
+			      const char *p, const char *end)
+{
+	if (end - p < 2 || p[0] < 'A' || p[0] > 'Z' || p[1] < 'A' || p[1] > 'Z')
+		return;
+	for (const char *b = pft_next(ix, PFT_S_LBRACKET, p, end); b < end;
+	     b = pft_next(ix, PFT_S_LBRACKET, b + 1, end)) {
+		if (b == p || b[-1] != ' ')
+			continue;
+		const char *q = b + 1;
+		while (q < end && *q != ']' && *q != ' ')
+			q++;
+		if (q == end || *q != ']' || q == b + 1)
+			return;
+		q++;
+		if (end - q < 2 || q[0] != ':' || !pft_is_digit(q[1]))
+			return;
+		q++;
+		while (q < end && pft_is_digit(*q))
+			q++;
+		ev->client = pft_slice_of(b, q);
+		return;
+	}
+}
+
 void pft_parse_smtpd(struct pft_event *ev, const struct pft_scan_index *ix, const char *p,
 		     const char *end)
 {
@@ -303,4 +338,6 @@ void pft_parse_smtpd(struct pft_event *ev, const struct pft_scan_index *ix, cons
 			return;
 	}
 	pft_parse_fallback(ev, ix, p, end);
+	if (ev->kind == PFT_EV_POSTFIX_INFO && ev->qid.n == 0 && !ev->noqueue)
+		postscreen_client(ev, ix, p, end);
 }

@@ -24,7 +24,14 @@ enum pft_report_format {
 enum pft_series { PFT_SERIES_HOUR = 0, PFT_SERIES_DAY, PFT_SERIES_WEEK, PFT_SERIES_COUNT };
 
 /* What a CSV report holds: a time series (--series) or one table (--table). */
-enum pft_csv_table { PFT_CSV_SERIES = 0, PFT_CSV_DSN, PFT_CSV_DOMAIN, PFT_CSV_RELAY };
+enum pft_csv_table {
+	PFT_CSV_SERIES = 0,
+	PFT_CSV_DSN,
+	PFT_CSV_DOMAIN,
+	PFT_CSV_RELAY,
+	PFT_CSV_REASON,         /* top reasons per status (the result's rows, then "other") */
+	PFT_CSV_REJECT,         /* reject-like and policy records: stage and daemon x action */
+};
 
 struct pft_report_options {
 	enum pft_report_format format;

@@ -1,5 +1,6 @@
 /* CSV (RFC 4180: CRLF line ends, a header row, fields with "," or '"' quoted and '"'
- * doubled): a time series of attempts and recipients, or the DSN, domain or relay table.
+ * doubled): a time series of attempts and recipients, or the DSN, domain, relay, reason or
+ * reject table.
  * Text from the log that a spreadsheet would run as a formula (a cell starting with = + - @,
  * tab or CR) is prefixed with a single quote. */
 #include <inttypes.h>
@@ -108,6 +109,67 @@ static void write_dsn(const struct pft_result *r, FILE *out)
 	}
 }
 
+/* Rows of each status's top reasons (--top of them per status when given), then an "other"
+ * row with the rest: the counts of a status add up to its total. */
+static void write_reasons(const struct pft_result *r, unsigned top, FILE *out)
+{
+	fputs("status,rank,count,share,key,sample\r\n", out);
+	for (size_t i = 0; i < r->n_reasons_by_status; i++) {
+		const struct pft_reason_group *g = &r->reasons_by_status[i];
+		size_t n = top && top < g->n_rows ? top : g->n_rows;
+		uint64_t rest = g->other;
+		for (size_t j = n; j < g->n_rows; j++)
+			rest += g->rows[j].count;
+		for (size_t j = 0; j < n; j++) {
+			const struct pft_reason_row *row = &g->rows[j];
+			fprintf(out, "%s,%zu,%" PRIu64 ",%.6f,", g->name, j + 1, row->count,
+			        report_ratio(row->count, g->total));
+			put_cell(out, row->key);
+			putc(',', out);
+			put_cell(out, row->sample);
+			fputs("\r\n", out);
+		}
+		if (rest > 0)
+			fprintf(out, "%s,other,%" PRIu64 ",%.6f,,\r\n", g->name, rest,
+			        report_ratio(rest, g->total));
+	}
+}
+
+static const enum pft_action csv_actions[] = {
+	PFT_ACTION_REJECT,  PFT_ACTION_MILTER_REJECT, PFT_ACTION_PROXY_REJECT, PFT_ACTION_DISCARD,
+	PFT_ACTION_HOLD,    PFT_ACTION_REJECT_WARNING, PFT_ACTION_OTHER,
+};
+#define N_CSV_ACTIONS (sizeof csv_actions / sizeof csv_actions[0])
+
+/* One row of policy counts by action, unless they are all 0. */
+static void put_actions_row(FILE *out, const char *kind, const char *name,
+                            const uint64_t *by_action)
+{
+	uint64_t total = 0;
+	for (size_t a = 0; a < N_CSV_ACTIONS; a++)
+		total += by_action[csv_actions[a]];
+	if (total == 0)
+		return;
+	fprintf(out, "%s,%s", kind, name);
+	for (size_t a = 0; a < N_CSV_ACTIONS; a++)
+		fprintf(out, ",%" PRIu64, by_action[csv_actions[a]]);
+	fprintf(out, ",%" PRIu64 "\r\n", total);
+}
+
+static void write_rejects(const struct pft_result *r, FILE *out)
+{
+	fputs("by,name", out);
+	for (size_t a = 0; a < N_CSV_ACTIONS; a++)
+		fprintf(out, ",%s", pft_action_name(csv_actions[a]));
+	fputs(",total\r\n", out);
+	for (int s = 0; s < PFT_STAGE_COUNT; s++)
+		put_actions_row(out, "stage", pft_stage_name((enum pft_reject_stage)s),
+		                r->totals.policy_stage[s]);
+	for (int s = 0; s < PFT_POLICY_SOURCE_COUNT; s++)
+		put_actions_row(out, "daemon", pft_policy_source_name((enum pft_policy_source)s),
+		                r->totals.policy_source[s]);
+}
+
 enum pft_status pft_report_csv(const struct pft_result *r, const struct pft_report_options *o,
                                FILE *out)
 {
@@ -121,6 +183,8 @@ enum pft_status pft_report_csv(const struct pft_result *r, const struct pft_repo
 	case PFT_CSV_RELAY:
 		status = write_breakdown("relay", r->relays, r->n_relays, o->top, out);
 		break;
+	case PFT_CSV_REASON: write_reasons(r, o->top, out); break;
+	case PFT_CSV_REJECT: write_rejects(r, out); break;
 	}
 	if (status == PFT_OK && ferror(out))
 		status = PFT_ERR_IO;

@@ -178,7 +178,8 @@ static struct frame plot_frame(void)
 }
 
 /* Stacked columns of attempts by status, one per bucket. */
-static void chart_attempts(FILE *out, const struct report_series *s, enum pft_series kind)
+static void chart_attempts(FILE *out, const struct pft_result *r, const struct report_series *s,
+                           enum pft_series kind)
 {
 	char label[96];
 	snprintf(label, sizeof label, "Delivery attempts by status per %s", pft_series_name(kind));
@@ -203,6 +204,7 @@ static void chart_attempts(FILE *out, const struct report_series *s, enum pft_se
 	f.top = max ? step * ceil((double)max / step) : 1;
 	svg_open(out, CHART_H, label);
 	y_axis(out, &f, max ? step : 1, 0);
+	report_findings_bands(out, r, s, kind, f.x, f.y, f.w, f.h);
 	double bw = f.w / (double)s->n, gap = bw > 4 ? bw * 0.15 : 0;
 	for (int k = 0; k < N_LAYERS; k++) {
 		fprintf(out, "<path fill=\"%s\" class=\"layer-%s\" d=\"", layers[k].color,
@@ -240,7 +242,8 @@ static void chart_attempts(FILE *out, const struct report_series *s, enum pft_se
 }
 
 /* Defer rate (of attempts) and bounce rate (of recipients with an outcome) per bucket. */
-static void chart_rates(FILE *out, const struct report_series *s, enum pft_series kind)
+static void chart_rates(FILE *out, const struct pft_result *r, const struct report_series *s,
+                        enum pft_series kind)
 {
 	char label[96];
 	snprintf(label, sizeof label, "Defer rate and bounce rate per %s", pft_series_name(kind));
@@ -267,6 +270,7 @@ static void chart_rates(FILE *out, const struct report_series *s, enum pft_serie
 	f.top = step * ceil((max > 0 ? max : 1) / step);
 	svg_open(out, CHART_H, label);
 	y_axis(out, &f, step, 1);
+	report_findings_bands(out, r, s, kind, f.x, f.y, f.w, f.h);
 	double bw = f.w / (double)s->n;
 	for (int line = 0; line < 2; line++) {
 		const struct layer *l = &layers[line ? LAYER_BOUNCED : LAYER_DEFERRED];
@@ -391,7 +395,7 @@ static const char style[] =
 	"Arial,sans-serif;color:var(--fg);background:var(--bg)}\n"
 	"main{max-width:1120px;margin:0 auto;padding:24px 28px 48px}\n"
 	"h1{font-size:26px;margin:0 0 4px}h2{font-size:19px;margin:36px 0 10px;"
-	"border-bottom:1px solid var(--line);padding-bottom:4px}\n"
+	"border-bottom:1px solid var(--line);padding-bottom:4px}h3{font-size:16px;margin:20px 0 6px}\n"
 	".sub,.muted,figcaption{color:var(--muted)}.muted{fill:var(--muted)}\n"
 	".cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(160px,1fr));gap:12px;"
 	"margin-top:20px}\n"
@@ -557,6 +561,115 @@ static void dsn_table(FILE *out, const struct pft_result *r)
 	fputs("</tbody></table>\n", out);
 }
 
+/* Top reasons of each status: key, count and share, the first raw reason under the key. */
+static void reasons_section(FILE *out, const struct pft_result *r, size_t top)
+{
+	fputs("<section id=\"reasons\">\n<h2>Top reasons</h2>\n", out);
+	if (r->n_reasons_by_status == 0)
+		fputs("<p class=\"sub\">No deferrals, bounces or rejects.</p>\n", out);
+	for (size_t i = 0; i < r->n_reasons_by_status; i++) {
+		const struct pft_reason_group *g = &r->reasons_by_status[i];
+		char b[2][32];
+		const int deliveries = report_reasons_of_attempts(g->name);
+		fprintf(out,
+		        "<h3>%s <span class=\"sub\">%s %s, %s distinct reasons</span></h3>\n"
+		        "<table class=\"reasons\" id=\"reasons-%s\"><thead><tr><th class=\"n\">count"
+		        "</th><th class=\"n\">share</th><th>reason (normalised) and first example"
+		        "</th></tr></thead><tbody>\n",
+		        g->name, group(g->total, b[0]), deliveries ? "attempts" : "records",
+		        group(g->keys, b[1]), g->name);
+		size_t n = g->n_rows < top ? g->n_rows : top;
+		uint64_t rest = g->other;
+		for (size_t j = n; j < g->n_rows; j++)
+			rest += g->rows[j].count;
+		for (size_t j = 0; j < n; j++) {
+			const struct pft_reason_row *row = &g->rows[j];
+			fputs("<tr>", out);
+			put_num_cell(out, row->count);
+			fprintf(out, "<td class=\"n\">%.1f%%</td><td class=\"name\"><code>",
+			        percent(row->count, g->total));
+			html_text(out, row->key[0] ? row->key : "(no reason text)");
+			fputs("</code><div class=\"sample\">", out);
+			html_text(out, row->sample);
+			fputs("</div></td></tr>\n", out);
+		}
+		if (rest > 0) {
+			fputs("<tr>", out);
+			put_num_cell(out, rest);
+			fprintf(out, "<td class=\"n\">%.1f%%</td><td class=\"sub\">other reasons</td></tr>\n",
+			        percent(rest, g->total));
+		}
+		fputs("</tbody></table>\n", out);
+	}
+	fputs("</section>\n", out);
+}
+
+static const enum pft_action html_actions[] = {
+	PFT_ACTION_REJECT,  PFT_ACTION_MILTER_REJECT, PFT_ACTION_PROXY_REJECT, PFT_ACTION_DISCARD,
+	PFT_ACTION_HOLD,    PFT_ACTION_REJECT_WARNING, PFT_ACTION_OTHER,
+};
+#define N_HTML_ACTIONS (sizeof html_actions / sizeof html_actions[0])
+
+static uint64_t actions_sum(const uint64_t *by_action)
+{
+	uint64_t n = 0;
+	for (size_t a = 0; a < N_HTML_ACTIONS; a++)
+		n += by_action[html_actions[a]];
+	return n;
+}
+
+static void actions_rows(FILE *out, const char *name, const uint64_t *by_action)
+{
+	if (actions_sum(by_action) == 0)
+		return;
+	fprintf(out, "<tr><td>%s</td>", name);
+	for (size_t a = 0; a < N_HTML_ACTIONS; a++)
+		put_num_cell(out, by_action[html_actions[a]]);
+	put_num_cell(out, actions_sum(by_action));
+	fputs("</tr>\n", out);
+}
+
+/* Reject-like and policy records by stage and by daemon, and the reply codes of refusals. */
+static void rejects_section(FILE *out, const struct pft_result *r)
+{
+	const struct pft_totals *t = &r->totals;
+	uint64_t all = 0;
+	for (int s = 0; s < PFT_STAGE_COUNT; s++)
+		all += actions_sum(t->policy_stage[s]);
+	char b[32];
+	fprintf(out, "<section id=\"rejects\">\n<h2>Rejects and policy actions</h2>\n<p>Records with "
+	        "an action: %s (reject_warning: what warn_if_reject would have refused).</p>\n",
+	        group(all, b));
+	if (all == 0) {
+		fputs("</section>\n", out);
+		return;
+	}
+	fputs("<table id=\"rejects-table\"><thead><tr><th>stage / daemon</th>", out);
+	for (size_t a = 0; a < N_HTML_ACTIONS; a++)
+		fprintf(out, "<th class=\"n\">%s</th>", pft_action_name(html_actions[a]));
+	fputs("<th class=\"n\">total</th></tr></thead><tbody>\n", out);
+	for (int s = 0; s < PFT_STAGE_COUNT; s++)
+		actions_rows(out, pft_stage_name((enum pft_reject_stage)s), t->policy_stage[s]);
+	fputs("</tbody><tbody>\n", out);
+	for (int s = 0; s < PFT_POLICY_SOURCE_COUNT; s++)
+		actions_rows(out, pft_policy_source_name((enum pft_policy_source)s), t->policy_source[s]);
+	fputs("</tbody></table>\n", out);
+	if (r->n_reject_codes > 0) {
+		fputs("<table id=\"reject-codes-table\"><thead><tr><th>reply code of refusals</th>"
+		      "<th class=\"n\">records</th></tr></thead><tbody>\n",
+		      out);
+		for (size_t i = 0; i < r->n_reject_codes; i++) {
+			char code[32];
+			report_reject_code_label(&r->reject_codes[i], code);
+			fprintf(out, "<tr><td><code>%s</code></td>", code);
+			put_num_cell(out, r->reject_codes[i].count);
+			fputs("</tr>\n", out);
+		}
+		fputs("</tbody></table>\n", out);
+	}
+	fputs("</section>\n", out);
+}
+
 static void put_civil(FILE *out, const struct pft_civil *c)
 {
 	fprintf(out, "%04d-%02u-%02u %02u:%02u:%02u", c->year, c->month, c->day, c->hour, c->min,
@@ -671,7 +784,8 @@ static enum pft_series default_view(const struct report_series s[PFT_SERIES_COUN
 	return PFT_SERIES_WEEK;
 }
 
-static void time_section(FILE *out, const struct report_series s[PFT_SERIES_COUNT])
+static void time_section(FILE *out, const struct pft_result *r,
+                         const struct report_series s[PFT_SERIES_COUNT])
 {
 	enum pft_series first = default_view(s);
 	fputs("<section id=\"time\">\n<h2>Over time</h2>\n", out);
@@ -693,14 +807,14 @@ static void time_section(FILE *out, const struct report_series s[PFT_SERIES_COUN
 		        "</figcaption>\n",
 		        name, name);
 		legend_status(out);
-		chart_attempts(out, &s[k], (enum pft_series)k);
+		chart_attempts(out, r, &s[k], (enum pft_series)k);
 		fprintf(
 		    out,
 		    "</figure>\n<figure class=\"chart\" id=\"chart-rates-%s\" data-chart=\"rates\">"
 		    "<figcaption>Defer rate and bounce rate, per %s</figcaption>\n",
 		    name, name);
 		legend_rates(out);
-		chart_rates(out, &s[k], (enum pft_series)k);
+		chart_rates(out, r, &s[k], (enum pft_series)k);
 		fputs("</figure>\n</div>\n", out);
 	}
 	fputs("</div>\n</section>\n", out);
@@ -762,7 +876,8 @@ enum pft_status pft_report_html(const struct pft_result *r, const struct pft_rep
 	     all->recipients[PFT_OUT_EXPIRED]);
 	fputs("</section>\n", out);
 
-	time_section(out, series);
+	report_findings_html(out, r);
+	time_section(out, r, series);
 
 	fputs("<section id=\"dsn\">\n<h2>Enhanced status codes (DSN)</h2>\n"
 	      "<figure class=\"chart\" id=\"chart-dsn\" data-chart=\"dsn\"><figcaption>Delivery "
@@ -783,7 +898,10 @@ enum pft_status pft_report_html(const struct pft_result *r, const struct pft_rep
 	if ((status = breakdown_table(out, "relays-table", "relay", r->relays, r->n_relays, top)) !=
 		PFT_OK)
 		goto done;
-	fputs("</section>\n<section id=\"recipients\">\n<h2>Recipients and messages</h2>\n", out);
+	fputs("</section>\n", out);
+	reasons_section(out, r, top);
+	rejects_section(out, r);
+	fputs("<section id=\"recipients\">\n<h2>Recipients and messages</h2>\n", out);
 	outcomes_table(out, t);
 	fputs("</section>\n<section id=\"input-lines\">\n", out);
 	unrecognized_section(out, r);

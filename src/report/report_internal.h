@@ -72,4 +72,29 @@ void report_series_free(struct report_series *s);
 /*! report_dsn_label() : "X.Y.Z" into buf (16 bytes). */
 void report_dsn_label(pft_dsn code, char buf[16]);
 
+/*! report_reject_code_label() : "554 5.7.1", "554", "5.7.1" or "none" into buf (32 bytes). */
+void report_reject_code_label(const struct pft_reject_code *code, char buf[32]);
+
+/*! report_reasons_of_attempts() : 1 when the reason group of this status name counts delivery
+ *  attempts (deferred, bounced, softbounce, expired), 0 for reject-like records. */
+int report_reasons_of_attempts(const char *status_name);
+
+/* ---- findings (report_findings.c) ---------------------------------------------------------- */
+
+/*! report_findings_text() : the findings section of the text summary (nothing when the
+ *  result has none computed). */
+void report_findings_text(FILE *out, const struct pft_result *r, int color);
+
+/*! report_findings_json() : the "findings" key of the JSON report, with its trailing comma
+ *  (null when none were computed). */
+void report_findings_json(FILE *out, const struct pft_result *r);
+
+/*! report_findings_html() : the findings section of the HTML report. */
+void report_findings_html(FILE *out, const struct pft_result *r);
+
+/*! report_findings_bands() : shaded SVG bands over the buckets of series s (granularity
+ *  kind) that findings cover, in a plot at (x, y) of size w x h. */
+void report_findings_bands(FILE *out, const struct pft_result *r, const struct report_series *s,
+			   enum pft_series kind, double x, double y, double w, double h);
+
 #endif

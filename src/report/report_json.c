@@ -113,7 +113,45 @@ static void write_recipients(FILE *out, const struct pft_totals *t)
 	fprintf(out, ", \"deferred_then_pending\": %" PRIu64, t->rcpt_deferred_then[PFT_OUT_PENDING]);
 	fprintf(out, ", \"deferred_then_abandoned\": %" PRIu64,
 		t->rcpt_deferred_then[PFT_OUT_ABANDONED]);
-	fprintf(out, ", \"probes\": %" PRIu64 "},\n", t->rcpt_probes);
+	fprintf(out, ", \"probes\": %" PRIu64, t->rcpt_probes);
+	/* hops: recipients `sent` by a hand-off to a child message on the same host; end to end,
+	 * the child's recipients count instead (DESIGN §2) */
+	fprintf(out, ", \"hops\": %" PRIu64 ", \"end_to_end\": {", t->rcpt_hops);
+	struct pft_counts e2e = t->all;
+	e2e.recipients[PFT_OUT_SENT] -= t->rcpt_hops;
+	write_outcomes(out, &e2e);
+	fputs("}},\n", out);
+}
+
+/* The filters the counts went through (only when some was given). */
+static void write_filters(FILE *out, const struct pft_filter *f)
+{
+	if (!f->has_since && !f->has_until && !f->n_hosts && !f->n_domains &&
+	    !f->n_sender_domains && !f->exclude_notifications)
+		return;
+	fputs("  \"filters\": {\"since\": ", out);
+	if (f->has_since)
+		write_civil(out, &f->since);
+	else
+		fputs("null", out);
+	fputs(", \"until\": ", out);
+	if (f->has_until)
+		write_civil(out, &f->until);
+	else
+		fputs("null", out);
+	const char *const *lists[3] = {f->hosts, f->domains, f->sender_domains};
+	const size_t counts[3] = {f->n_hosts, f->n_domains, f->n_sender_domains};
+	static const char *const names[3] = {"hosts", "domains", "sender_domains"};
+	for (int k = 0; k < 3; k++) {
+		fprintf(out, ", \"%s\": [", names[k]);
+		for (size_t i = 0; i < counts[k]; i++) {
+			fputs(i ? ", " : "", out);
+			pft_json_write_string(out, lists[k][i], strlen(lists[k][i]));
+		}
+		putc(']', out);
+	}
+	fprintf(out, ", \"exclude_notifications\": %s},\n",
+		f->exclude_notifications ? "true" : "false");
 }
 
 static void write_inputs(FILE *out, const struct pft_result *r)
@@ -160,6 +198,107 @@ static void write_inputs(FILE *out, const struct pft_result *r)
 	fputs(first ? "}\n  }\n" : "\n    }\n  }\n", out);
 }
 
+/* The actions of reject-like and policy records, in JSON order. */
+static const enum pft_action policy_actions[] = {
+	PFT_ACTION_REJECT,         PFT_ACTION_MILTER_REJECT, PFT_ACTION_PROXY_REJECT,
+	PFT_ACTION_DISCARD,        PFT_ACTION_HOLD,          PFT_ACTION_REJECT_WARNING,
+	PFT_ACTION_OTHER,
+};
+#define N_POLICY_ACTIONS (sizeof policy_actions / sizeof policy_actions[0])
+
+static uint64_t actions_total(const uint64_t *by_action)
+{
+	uint64_t n = 0;
+	for (size_t a = 0; a < N_POLICY_ACTIONS; a++)
+		n += by_action[policy_actions[a]];
+	return n;
+}
+
+static void write_actions(FILE *out, const uint64_t *by_action)
+{
+	for (size_t a = 0; a < N_POLICY_ACTIONS; a++)
+		fprintf(out, "%s\"%s\": %" PRIu64, a ? ", " : "{", pft_action_name(policy_actions[a]),
+			by_action[policy_actions[a]]);
+	putc('}', out);
+}
+
+static void write_rejects(FILE *out, const struct pft_result *r)
+{
+	const struct pft_totals *t = &r->totals;
+	fprintf(out, "  \"rejects\": {\"noqueue\": %" PRIu64 ", \"with_queue_id\": %" PRIu64 ",\n",
+		t->rejects_noqueue, t->rejects_with_queue_id);
+	uint64_t by_action[PFT_ACTION_COUNT] = {0};
+	for (int s = 0; s < PFT_STAGE_COUNT; s++)
+		for (int a = 0; a < PFT_ACTION_COUNT; a++)
+			by_action[a] += t->policy_stage[s][a];
+	fputs("    \"by_action\": ", out);
+	write_actions(out, by_action);
+	fputs(",\n    \"by_source\": {", out);
+	int first = 1;
+	for (int s = 0; s < PFT_POLICY_SOURCE_COUNT; s++) {
+		if (actions_total(t->policy_source[s]) == 0)
+			continue;
+		fprintf(out, "%s\"%s\": ", first ? "" : ", ",
+			pft_policy_source_name((enum pft_policy_source)s));
+		write_actions(out, t->policy_source[s]);
+		first = 0;
+	}
+	fputs("},\n    \"by_stage\": {", out);
+	first = 1;
+	for (int s = 0; s < PFT_STAGE_COUNT; s++) {
+		if (actions_total(t->policy_stage[s]) == 0)
+			continue;
+		fprintf(out, "%s\"%s\": ", first ? "" : ", ",
+			pft_stage_name((enum pft_reject_stage)s));
+		write_actions(out, t->policy_stage[s]);
+		first = 0;
+	}
+	fputs("},\n    \"by_code\": {", out);
+	for (size_t i = 0; i < r->n_reject_codes; i++) {
+		char code[32];
+		report_reject_code_label(&r->reject_codes[i], code);
+		fprintf(out, "%s\"%s\": %" PRIu64, i ? ", " : "", code, r->reject_codes[i].count);
+	}
+	fputs("}},\n", out);
+}
+
+static void write_reason_groups(FILE *out, const char *key, const struct pft_reason_group *g,
+				size_t n, int with_status, int last)
+{
+	fprintf(out, "    \"%s\": {", key);
+	for (size_t i = 0; i < n; i++) {
+		fputs(i ? ",\n      " : "\n      ", out);
+		write_key(out, g[i].name);
+		fprintf(out,
+			"{\"total\": %" PRIu64 ", \"keys\": %" PRIu64 ", \"other\": %" PRIu64
+			", \"top\": [",
+			g[i].total, g[i].keys, g[i].other);
+		for (size_t j = 0; j < g[i].n_rows; j++) {
+			const struct pft_reason_row *row = &g[i].rows[j];
+			fputs(j ? ",\n        {" : "\n        {", out);
+			if (with_status)
+				fprintf(out, "\"status\": \"%s\", ", pft_reason_status_name(row->status));
+			fputs("\"key\": ", out);
+			pft_json_write_string(out, row->key, strlen(row->key));
+			fprintf(out, ", \"count\": %" PRIu64 ", \"sample\": ", row->count);
+			pft_json_write_string(out, row->sample, strlen(row->sample));
+			putc('}', out);
+		}
+		fputs("]}", out);
+	}
+	fputs(n ? "\n    }" : "}", out);
+	fputs(last ? "\n" : ",\n", out);
+}
+
+static void write_reasons(FILE *out, const struct pft_result *r)
+{
+	fputs("  \"reasons\": {\n", out);
+	write_reason_groups(out, "by_status", r->reasons_by_status, r->n_reasons_by_status, 0, 0);
+	write_reason_groups(out, "by_domain", r->reasons_by_domain, r->n_reasons_by_domain, 1, 0);
+	write_reason_groups(out, "by_dsn", r->reasons_by_dsn, r->n_reasons_by_dsn, 1, 1);
+	fputs("  },\n", out);
+}
+
 enum pft_status pft_report_json(const struct pft_result *r, FILE *out)
 {
 	const struct pft_totals *t = &r->totals;
@@ -176,6 +315,7 @@ enum pft_status pft_report_json(const struct pft_result *r, FILE *out)
 	} else {
 		fputs("null,\n", out);
 	}
+	report_findings_json(out, r);
 	fputs("  \"attempts\": ", out);
 	write_attempts(out, &t->all);
 	fputs(",\n", out);
@@ -192,11 +332,16 @@ enum pft_status pft_report_json(const struct pft_result *r, FILE *out)
 		t->msg_rejected);
 	fprintf(out,
 		"  \"notifications\": {\"non_delivery\": %" PRIu64 ", \"delay\": %" PRIu64
-		", \"success\": %" PRIu64 ", \"postmaster\": %" PRIu64 "},\n",
+		", \"success\": %" PRIu64 ", \"postmaster\": %" PRIu64,
 		t->notifications[PFT_NOTIFY_NON_DELIVERY], t->notifications[PFT_NOTIFY_DELAY],
 		t->notifications[PFT_NOTIFY_SUCCESS], t->notifications[PFT_NOTIFY_POSTMASTER]);
-	fprintf(out, "  \"rejects\": {\"noqueue\": %" PRIu64 ", \"with_queue_id\": %" PRIu64 "},\n",
-		t->rejects_noqueue, t->rejects_with_queue_id);
+	/* the notification messages themselves (linked, no client) and their recipients */
+	fprintf(out, ", \"messages\": %" PRIu64 ", \"recipients\": {", t->msg_notifications);
+	struct pft_counts notified = {0};
+	memcpy(notified.recipients, t->rcpt_notifications, sizeof notified.recipients);
+	write_outcomes(out, &notified);
+	fputs("}},\n", out);
+	write_rejects(out, r);
 	fputs("  \"dsn\": {", out);
 	for (size_t i = 0; i < r->n_dsn; i++) {
 		pft_dsn d = r->dsn[i].code;
@@ -204,6 +349,7 @@ enum pft_status pft_report_json(const struct pft_result *r, FILE *out)
 			PFT_DSN_SUBJECT(d), PFT_DSN_DETAIL(d), r->dsn[i].attempts);
 	}
 	fputs("},\n", out);
+	write_reasons(out, r);
 	fprintf(out,
 		"  \"lines\": {\"total\": %" PRIu64 ", \"postfix\": %" PRIu64
 		", \"other_programs\": %" PRIu64 ", \"malformed\": %" PRIu64
@@ -230,6 +376,7 @@ enum pft_status pft_report_json(const struct pft_result *r, FILE *out)
 	write_breakdown(out, "by_relay", r->relays, r->n_relays);
 	write_breakdown(out, "by_day", r->days, r->n_days);
 	write_breakdown(out, "by_hour", r->hours, r->n_hours);
+	write_filters(out, &r->filter);
 	write_inputs(out, r);
 	fputs("}\n", out);
 	return ferror(out) ? PFT_ERR_IO : PFT_OK;

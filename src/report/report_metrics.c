@@ -139,6 +139,21 @@ enum pft_status pft_report_metrics(const struct pft_result *r, const struct pft_
 	sample(&m, "pftally_rejects", "kind", "noqueue", t->rejects_noqueue);
 	sample(&m, "pftally_rejects", "kind", "with_queue_id", t->rejects_with_queue_id);
 
+	family(&m, "pftally_policy_actions",
+	       "Reject-like and policy records (smtpd, postscreen, cleanup, milters) by action and "
+	       "SMTP stage; reject_warning would have been a reject.");
+	static const enum pft_action actions[] = {
+		PFT_ACTION_REJECT,  PFT_ACTION_MILTER_REJECT,  PFT_ACTION_PROXY_REJECT,
+		PFT_ACTION_DISCARD, PFT_ACTION_HOLD,           PFT_ACTION_REJECT_WARNING,
+		PFT_ACTION_OTHER,
+	};
+	for (size_t a = 0; a < sizeof actions / sizeof actions[0]; a++)
+		for (int s = 0; s < PFT_STAGE_COUNT; s++)
+			fprintf(out,
+			        "pftally_policy_actions_total{action=\"%s\",stage=\"%s\"} %" PRIu64 "\n",
+			        pft_action_name(actions[a]), pft_stage_name((enum pft_reject_stage)s),
+			        t->policy_stage[s][actions[a]]);
+
 	if (r->n_dsn > 0) {
 		family(&m, "pftally_dsn", "Delivery attempts by enhanced status code (RFC 3463).");
 		for (size_t i = 0; i < r->n_dsn; i++) {

@@ -52,6 +52,20 @@ static void put_field(FILE *out, const char *s, size_t width, int cut)
 		putc(' ', out);
 }
 
+/* Text from the log, at most max characters: a longer one is cut and ends with "...". */
+static void put_cut(FILE *out, const char *s, size_t max)
+{
+	size_t n = strlen(s), chars = 0, i = 0;
+	while (i < n && chars < max) {
+		size_t len = pft_utf8_len((const unsigned char *)s + i, n - i);
+		i += len ? len : 1;
+		chars++;
+	}
+	report_put_text(out, s, i, put_safe_char);
+	if (i < n)
+		fputs("...", out);
+}
+
 static void top_table(const struct text *t, const char *title, const struct pft_named_counts *v,
 		      size_t n, enum pft_dstatus status)
 {
@@ -110,6 +124,93 @@ static void dsn_table(const struct text *t, const struct pft_result *r, uint64_t
 	putc('\n', out);
 }
 
+#define REASON_WIDTH 96 /* characters of a reason key shown */
+
+/* Top reasons of each status, with the first raw reason of each key as an example. */
+static void reasons_tables(const struct text *t, const struct pft_result *r)
+{
+	FILE *out = t->out;
+	for (size_t i = 0; i < r->n_reasons_by_status; i++) {
+		const struct pft_reason_group *g = &r->reasons_by_status[i];
+		heading(t, "Top reasons: %s (%" PRIu64 " %s, %" PRIu64 " distinct)", g->name, g->total,
+			report_reasons_of_attempts(g->name) ? "attempts" : "records", g->keys);
+		size_t shown = g->n_rows < t->top ? g->n_rows : t->top;
+		uint64_t rest = g->other;
+		for (size_t j = shown; j < g->n_rows; j++)
+			rest += g->rows[j].count;
+		for (size_t j = 0; j < shown; j++) {
+			const struct pft_reason_row *row = &g->rows[j];
+			fprintf(out, "  %10" PRIu64 " %6.1f%%  ", row->count, ratio(row->count, g->total));
+			put_cut(out, row->key[0] ? row->key : "(no reason text)", REASON_WIDTH);
+			fputs("\n                      e.g. ", out);
+			put_cut(out, row->sample, REASON_WIDTH - 5);
+			putc('\n', out);
+		}
+		if (rest > 0)
+			fprintf(out, "  %10" PRIu64 " %6.1f%%  (other reasons)\n", rest,
+				ratio(rest, g->total));
+	}
+}
+
+static const enum pft_action text_actions[] = {
+	PFT_ACTION_REJECT,  PFT_ACTION_MILTER_REJECT, PFT_ACTION_PROXY_REJECT, PFT_ACTION_DISCARD,
+	PFT_ACTION_HOLD,    PFT_ACTION_REJECT_WARNING, PFT_ACTION_OTHER,
+};
+#define N_TEXT_ACTIONS (sizeof text_actions / sizeof text_actions[0])
+
+static uint64_t policy_total(const uint64_t *by_action)
+{
+	uint64_t n = 0;
+	for (size_t a = 0; a < N_TEXT_ACTIONS; a++)
+		n += by_action[text_actions[a]];
+	return n;
+}
+
+/* Reject-like and policy records: stage x action, daemon x action, and reply codes. */
+static void rejects_table(const struct text *t, const struct pft_result *r)
+{
+	FILE *out = t->out;
+	const struct pft_totals *tt = &r->totals;
+	uint64_t all = 0;
+	for (int s = 0; s < PFT_STAGE_COUNT; s++)
+		all += policy_total(tt->policy_stage[s]);
+	if (all == 0)
+		return;
+	heading(t, "Rejects and policy actions %" PRIu64, all);
+	fprintf(out, "  %-16s", "");
+	static const char *const short_names[] = {"reject", "milter-rej", "proxy-rej", "discard",
+						  "hold", "warn-only", "other"};
+	for (size_t a = 0; a < N_TEXT_ACTIONS; a++)
+		fprintf(out, " %10s", short_names[a]);
+	fputs("\n", out);
+	for (int s = 0; s < PFT_STAGE_COUNT; s++) {
+		if (policy_total(tt->policy_stage[s]) == 0)
+			continue;
+		fprintf(out, "  %-16s", pft_stage_name((enum pft_reject_stage)s));
+		for (size_t a = 0; a < N_TEXT_ACTIONS; a++)
+			fprintf(out, " %10" PRIu64, tt->policy_stage[s][text_actions[a]]);
+		putc('\n', out);
+	}
+	fputs("  by daemon\n", out);
+	for (int s = 0; s < PFT_POLICY_SOURCE_COUNT; s++) {
+		if (policy_total(tt->policy_source[s]) == 0)
+			continue;
+		fprintf(out, "  %-16s", pft_policy_source_name((enum pft_policy_source)s));
+		for (size_t a = 0; a < N_TEXT_ACTIONS; a++)
+			fprintf(out, " %10" PRIu64, tt->policy_source[s][text_actions[a]]);
+		putc('\n', out);
+	}
+	if (r->n_reject_codes > 0) {
+		fputs("  refusals by reply code:", out);
+		for (size_t i = 0; i < r->n_reject_codes; i++) {
+			char code[32];
+			report_reject_code_label(&r->reject_codes[i], code);
+			fprintf(out, "%s %s %" PRIu64, i ? "," : "", code, r->reject_codes[i].count);
+		}
+		putc('\n', out);
+	}
+}
+
 static void print_civil(FILE *out, const struct pft_civil *c)
 {
 	fprintf(out, "%04d-%02u-%02u %02u:%02u:%02u", c->year, c->month, c->day, c->hour, c->min,
@@ -143,6 +244,7 @@ enum pft_status pft_report_text_with(const struct pft_result *r,
 		t->lines_total, t->lines_postfix, t->lines_other_programs, t->lines_malformed,
 		t->lines_unrecognized);
 
+	report_findings_text(out, r, tx.color); /* the first screen: what went wrong, when */
 	heading(&tx, "Delivery attempts %" PRIu64, attempts);
 	for (size_t i = 0; i < pft_n_attempt_columns; i++) {
 		uint64_t n = all->attempts[pft_attempt_columns[i].status];
@@ -166,6 +268,10 @@ enum pft_status pft_report_text_with(const struct pft_result *r,
 		t->rcpt_deferred_then[PFT_OUT_PENDING]);
 	if (t->rcpt_probes)
 		fprintf(out, "  address probes             %12" PRIu64 "\n", t->rcpt_probes);
+	if (t->rcpt_hops) /* end to end: the child message's recipients count instead */
+		fprintf(out, "  hops (handed to a child)   %12" PRIu64 "  (end to end: sent %" PRIu64
+			     ")\n",
+			t->rcpt_hops, all->recipients[PFT_OUT_SENT] - t->rcpt_hops);
 
 	heading(&tx, "Messages %" PRIu64 "  (closed %" PRIu64 ", pending %" PRIu64
 		     ", expired %" PRIu64 ", with deferral %" PRIu64 ", with bounce %" PRIu64
@@ -176,6 +282,12 @@ enum pft_status pft_report_text_with(const struct pft_result *r,
 		     ", postmaster %" PRIu64 "\n",
 		t->notifications[PFT_NOTIFY_NON_DELIVERY], t->notifications[PFT_NOTIFY_DELAY],
 		t->notifications[PFT_NOTIFY_SUCCESS], t->notifications[PFT_NOTIFY_POSTMASTER]);
+	if (t->msg_notifications)
+		fprintf(out, "  notification messages %" PRIu64 ": recipients sent %" PRIu64
+			     ", bounced %" PRIu64 ", expired %" PRIu64 ", pending %" PRIu64 "\n",
+			t->msg_notifications, t->rcpt_notifications[PFT_OUT_SENT],
+			t->rcpt_notifications[PFT_OUT_BOUNCED], t->rcpt_notifications[PFT_OUT_EXPIRED],
+			t->rcpt_notifications[PFT_OUT_PENDING]);
 	fprintf(out, "  rejects: before queue %" PRIu64 ", with queue id %" PRIu64 "\n",
 		t->rejects_noqueue, t->rejects_with_queue_id);
 
@@ -187,15 +299,23 @@ enum pft_status pft_report_text_with(const struct pft_result *r,
 	top_table(&tx, "Top relays by deferrals", r->relays, r->n_relays, PFT_DS_DEFERRED);
 	top_table(&tx, "Top relays by bounces", r->relays, r->n_relays, PFT_DS_BOUNCED);
 
+	reasons_tables(&tx, r);
+	rejects_table(&tx, r);
+
 	if (r->n_days > 0) {
-		heading(&tx, "Per day %12s %10s %10s %10s %8s", "attempts", "sent", "deferred",
-			"bounced", "defer%");
+		heading(&tx, "Attempts per day");
+		fprintf(out, "  %-10s %10s %10s %10s %10s %10s %8s\n", "day", "attempts", "sent",
+			"deferred", "bounced", "other", "defer%");
 		for (size_t i = 0; i < r->n_days; i++) {
 			const struct pft_counts *c = &r->days[i].counts;
 			uint64_t n = pft_attempts_total(c);
-			fprintf(out, "  %s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %7.1f%%\n",
+			uint64_t other = n - c->attempts[PFT_DS_SENT] - c->attempts[PFT_DS_DEFERRED] -
+					 c->attempts[PFT_DS_BOUNCED];
+			fprintf(out,
+				"  %s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64
+				" %7.1f%%\n",
 				r->days[i].name, n, c->attempts[PFT_DS_SENT], c->attempts[PFT_DS_DEFERRED],
-				c->attempts[PFT_DS_BOUNCED], ratio(c->attempts[PFT_DS_DEFERRED], n));
+				c->attempts[PFT_DS_BOUNCED], other, ratio(c->attempts[PFT_DS_DEFERRED], n));
 		}
 	}
 

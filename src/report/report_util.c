@@ -30,6 +30,28 @@ void report_dsn_label(pft_dsn code, char buf[16])
 	         PFT_DSN_DETAIL(code));
 }
 
+void report_reject_code_label(const struct pft_reject_code *code, char buf[32])
+{
+	char dsn[16];
+	report_dsn_label(code->dsn, dsn);
+	if (code->reply != 0 && code->dsn != 0)
+		snprintf(buf, 32, "%u %s", code->reply, dsn);
+	else if (code->reply != 0)
+		snprintf(buf, 32, "%u", code->reply);
+	else if (code->dsn != 0)
+		snprintf(buf, 32, "%s", dsn);
+	else
+		snprintf(buf, 32, "none");
+}
+
+int report_reasons_of_attempts(const char *status_name)
+{
+	for (int s = PFT_RS_DEFERRED; s <= PFT_RS_EXPIRED; s++)
+		if (strcmp(status_name, pft_reason_status_name((enum pft_reason_status)s)) == 0)
+			return 1;
+	return 0;
+}
+
 const char *pft_series_name(enum pft_series series)
 {
 	switch (series) {

@@ -275,12 +275,22 @@ static inline const char *pft_scan_next_pair(const struct pft_scan_index *ix, un
 /* The window: 64 blocks = 4 KiB of text, 2 KiB of masks (measured best of 32, 64, 256). */
 #define PFT_SCAN_WINDOW_BLOCKS 64
 
-/* Walks the lines of a buffer with an index that always covers the current line whole. The
- * index is a window of the buffer, scanned ahead a window at a time (so the masks stay in
+/* A line longer than this is handed out without an index (ix.blocks == NULL), its end found
+ * with memchr: the window stops growing here (the parser does not parse such lines, see
+ * PFT_PARSE_MAX_LINE), so a 100 MiB line costs no 100 MiB of masks. */
+#define PFT_SCAN_LINE_INDEX_MAX ((size_t)64 << 10)
+
+/* Walks the lines of a buffer with an index that always covers the current line whole (up to
+ * PFT_SCAN_LINE_INDEX_MAX bytes). A line ends at '\n' or at a lone '\r' (one not followed by
+ * '\n': the line end of old Mac files, or a line glued to the next by a broken writer); the
+ * '\r' of "\r\n" stays in the line (the parser ignores it). The index is a window of the
+ * buffer, scanned ahead a window at a time (so the masks stay in
  * L1). Blocks are aligned on `data`; when the walk reaches the end of the window, the masks
  * of the blocks of the unfinished line move to the front and the window is filled up after
- * them (no byte is scanned twice); it grows for a line longer than the window. The newline
- * bits of each new stretch are flattened into a list of offsets at once (tzcnt/blsr, two per
+ * them (no byte is scanned twice); it grows for a line longer than the window. Each new
+ * stretch is searched for '\r' (memchr: none in most logs) and the newline bit of each lone
+ * one is set, so that the kernels stay '\n'-only. The newline bits of each new stretch are
+ * flattened into a list of offsets at once (tzcnt/blsr, two per
  * block without a branch), so that handing out a line is a load, not a search.
  * Invariant: data <= win <= line <= end, win - data a multiple of 64; blocks[0 .. nblocks)
  * are the masks of [win, win + 64 nblocks) with the bits of bytes past `end` 0; nl[next ..
@@ -311,10 +321,12 @@ void pft_scan_lines_init(struct pft_scan_lines *it, const char *data, size_t len
 /* The slow half of pft_scan_lines_next(): scans the next window (or finds the end). */
 int pft_scan_lines_refill(struct pft_scan_lines *it, struct pft_scan_line *line);
 
-/*! pft_scan_lines_next() : the next line into *line. @return 1, 0 at the end of the buffer
- *  (the last line may lack its '\n'; an empty remainder is no line), or -1 when growing the
- *  window for a very long line failed (out of memory). line->ix is valid until the next
- *  call. Inline: handing out a line of the current window is a few loads and stores. */
+/*! pft_scan_lines_next() : the next line into *line, without its '\n' or lone '\r'.
+ *  @return 1, 0 at the end of the buffer (the last line may lack its line end; an empty
+ *  remainder is no line), or -1 when growing the window for a long line failed (out of
+ *  memory). line->ix is valid until the next call; its blocks may be NULL (no index) for a
+ *  line longer than PFT_SCAN_LINE_INDEX_MAX. Inline: handing out a line of the current
+ *  window is a few loads and stores. */
 static inline int pft_scan_lines_next(struct pft_scan_lines *it, struct pft_scan_line *line)
 {
 	if (it->next == it->n_nl) /* else a newline is left, so line < end */

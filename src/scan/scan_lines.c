@@ -55,6 +55,21 @@ static size_t flatten(const struct pft_scan_block *blocks, size_t from, size_t t
 	return n;
 }
 
+/* Sets the newline bit of each lone '\r' (not followed by '\n') in [from, from + n), a stretch
+ * of the window whose masks are built. The byte after the stretch may be read: it is before
+ * `end` or there is none. */
+static void mark_lone_cr(struct pft_scan_lines *it, const char *from, size_t n)
+{
+	const char *p = from, *const stop = from + n;
+	while (p < stop && (p = memchr(p, '\r', (size_t)(stop - p))) != NULL) {
+		if (p + 1 == it->end || p[1] != '\n') {
+			const size_t off = (size_t)(p - it->win);
+			it->blocks[off / PFT_SCAN_BLOCK].nl |= 1ull << (off % PFT_SCAN_BLOCK);
+		}
+		p++;
+	}
+}
+
 /* Scans the next stretch after the window, keeping the blocks of the unfinished line.
  * @return 1, 0 when everything is scanned, -1 out of memory. */
 static int refill(struct pft_scan_lines *it)
@@ -92,10 +107,45 @@ static int refill(struct pft_scan_lines *it)
 		bytes = left;
 	struct pft_scan_index ignored;
 	pft_scan_index_build(it->fn, scanned, bytes, it->blocks + kept, &ignored);
+	mark_lone_cr(it, scanned, bytes);
 	it->nblocks = kept + pft_scan_blocks_for(bytes);
-	/* Newlines of the kept blocks are all before `line`: handed out already. */
+	/* Newlines of the kept blocks are all before `line`: handed out already. So are those
+	 * of the first block after a line too long to index (see long_line()). */
 	it->n_nl = flatten(it->blocks, kept, it->nblocks, it->nl);
 	it->next = 0;
+	while (it->next < it->n_nl && it->win + it->nl[it->next] < it->line)
+		it->next++;
+	return 1;
+}
+
+/* The end of the line that continues at p: the first '\n' or lone '\r' in [p, end), or end. */
+static const char *line_end_bytes(const char *p, const char *end)
+{
+	const char *lf = memchr(p, '\n', (size_t)(end - p));
+	if (lf == NULL)
+		lf = end;
+	const char *cr = memchr(p, '\r', (size_t)(lf - p));
+	/* The first '\r' is lone unless it is the one of "\r\n". */
+	if (cr != NULL && (cr + 1 < lf || lf == end))
+		return cr;
+	return lf;
+}
+
+/* The current line has filled PFT_SCAN_LINE_INDEX_MAX bytes of masks without ending: finds its
+ * end with memchr from the end of the window, hands it out without an index, and restarts the
+ * window (empty) at the block of the next line. */
+static int long_line(struct pft_scan_lines *it, struct pft_scan_line *line)
+{
+	const char *scanned = it->win + it->nblocks * PFT_SCAN_BLOCK;
+	const char *e = scanned < it->end ? line_end_bytes(scanned, it->end) : it->end;
+	line->p = it->line;
+	line->len = (size_t)(e - it->line);
+	line->ix.base = it->line;
+	line->ix.blocks = NULL;
+	it->line = e < it->end ? e + 1 : it->end;
+	it->win = it->data + (size_t)(it->line - it->data) / PFT_SCAN_BLOCK * PFT_SCAN_BLOCK;
+	it->nblocks = 0;
+	it->next = it->n_nl = 0;
 	return 1;
 }
 
@@ -104,6 +154,10 @@ int pft_scan_lines_refill(struct pft_scan_lines *it, struct pft_scan_line *line)
 	if (it->line >= it->end)
 		return 0;
 	while (it->next == it->n_nl) {
+		const size_t line_blocks =
+			it->nblocks - (size_t)(it->line - it->win) / PFT_SCAN_BLOCK;
+		if (line_blocks * PFT_SCAN_BLOCK >= PFT_SCAN_LINE_INDEX_MAX)
+			return long_line(it, line);
 		int more = refill(it);
 		if (more < 0)
 			return -1;

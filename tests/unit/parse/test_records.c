@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "parse/parse.h"
+#include "pft_test.h"
 
 static struct pft_event ev;
 
@@ -809,4 +810,510 @@ Test(dispatch, unknown_service_and_reuse)
 	cr_assert_eq(ev.dsn, 0);
 	cr_assert_eq(ev.status, PFT_DS_NONE);
 	cr_assert_eq(ev.relay_host.n, 0);
+}
+
+/* ---- reply codes, stages, postscreen, notifications, special statuses (issue 5) ---------- */
+
+/* Lines of the Postfix 3.7 captures (corpus/real) and of Postfix's own formats, with every
+ * field the parser must fill written out by hand. */
+
+#define RL "Nov 29 00:30:06 mx1 postfix/smtpd[18941]: "
+
+Test(reject, real_smtpd_and_cleanup_lines)
+{
+	line(RL "NOQUEUE: reject: RCPT from localhost[127.0.0.1]: 554 5.7.1 "
+		"<someone@foreign.example>: Relay access denied; from=<alice@src.example> "
+		"to=<someone@foreign.example> proto=SMTP helo=<client.example.net>");
+	cr_assert_kind(PFT_EV_REJECT);
+	cr_assert_eq(ev.action, PFT_ACTION_REJECT);
+	cr_assert_eq(ev.noqueue, 1);
+	cr_assert_eq(ev.reject_stage, PFT_STAGE_RCPT);
+	cr_assert_eq(ev.reply_code, 554);
+	cr_assert_eq(ev.dsn, PFT_DSN_MAKE(5, 7, 1));
+	cr_assert_slice(ev.from, "alice@src.example");
+	cr_assert_slice(ev.to, "someone@foreign.example");
+	cr_assert_slice(ev.client, "localhost[127.0.0.1]");
+	cr_assert_slice(ev.reason_text, "554 5.7.1 <someone@foreign.example>: Relay access denied");
+
+	line(RL "NOQUEUE: reject: RCPT from localhost[127.0.0.1]: 450 4.7.1 <later@ok.example>: "
+		"Recipient address rejected: Service busy, try later; from=<alice@src.example> "
+		"to=<later@ok.example> proto=SMTP helo=<client.example.net>");
+	cr_assert_kind(PFT_EV_REJECT);
+	cr_assert_eq(ev.reply_code, 450);
+	cr_assert_eq(ev.dsn, PFT_DSN_MAKE(4, 7, 1));
+	cr_assert_slice(ev.to, "later@ok.example");
+
+	/* the reply of the verification probe is quoted inside: the reject's own code counts */
+	line(RL "NOQUEUE: reject: RCPT from localhost[127.0.0.1]: 450 4.1.1 <bad@verify.example>: "
+		"Recipient address rejected: unverified address: host 127.0.0.1[127.0.0.1] said: "
+		"550 5.1.1 No such user here (in reply to RCPT TO command); from=<alice@src.example> "
+		"to=<bad@verify.example> proto=SMTP helo=<client.example.net>");
+	cr_assert_kind(PFT_EV_REJECT);
+	cr_assert_eq(ev.reply_code, 450);
+	cr_assert_eq(ev.dsn, PFT_DSN_MAKE(4, 1, 1));
+	cr_assert_slice(ev.to, "bad@verify.example");
+
+	line(RL "6A1BC102603: reject: DATA from localhost[127.0.0.1]: 554 5.7.1 <spammer@src.example>: "
+		"Sender address rejected: Sender refused at DATA; from=<spammer@src.example> "
+		"to=<victim@ok.example> proto=SMTP helo=<client.example.net>");
+	cr_assert_kind(PFT_EV_REJECT);
+	cr_assert_slice(ev.qid, "6A1BC102603");
+	cr_assert_eq(ev.noqueue, 0);
+	cr_assert_eq(ev.reject_stage, PFT_STAGE_DATA);
+	cr_assert_eq(ev.ends_message, 1);
+	cr_assert_eq(ev.reply_code, 554);
+	cr_assert_slice(ev.from, "spammer@src.example");
+	cr_assert_slice(ev.to, "victim@ok.example");
+
+	line("Nov 29 00:30:10 mx1 postfix/cleanup[18944]: 7A0E4102603: reject: header Subject: "
+	     "POLICY-REJECT offer from localhost[127.0.0.1]; from=<alice@src.example> "
+	     "to=<victim2@ok.example> proto=SMTP helo=<client.example.net>: 5.7.1 Message content "
+	     "rejected");
+	cr_assert_kind(PFT_EV_REJECT);
+	cr_assert_eq(ev.action, PFT_ACTION_REJECT);
+	cr_assert_eq(ev.reject_stage, PFT_STAGE_END_OF_MESSAGE);
+	cr_assert_eq(ev.ends_message, 1);
+	cr_assert_eq(ev.reply_code, 0, "cleanup logs no reply code");
+	cr_assert_eq(ev.dsn, PFT_DSN_MAKE(5, 7, 1));
+	cr_assert_slice(ev.client, "localhost[127.0.0.1]");
+	cr_assert_slice(ev.from, "alice@src.example");
+	cr_assert_slice(ev.to, "victim2@ok.example");
+	cr_assert_slice(ev.reason_text, "5.7.1 Message content rejected");
+
+	line("Nov 29 00:30:19 mx1 postfix/cleanup[18944]: 004C41025E3: hold: header Subject: "
+	     "HOLD-FOR-REVIEW from localhost[127.0.0.1]; from=<alice@src.example> "
+	     "to=<held@ok.example> proto=SMTP helo=<client.example.net>: Held for review");
+	cr_assert_kind(PFT_EV_POSTFIX_INFO);
+	cr_assert_eq(ev.action, PFT_ACTION_HOLD);
+	cr_assert_eq(ev.reject_stage, PFT_STAGE_END_OF_MESSAGE);
+	cr_assert_eq(ev.ends_message, 0);
+	cr_assert_eq(ev.reply_code, 0);
+	cr_assert_eq(ev.dsn, 0);
+	cr_assert_slice(ev.client, "localhost[127.0.0.1]");
+	cr_assert_slice(ev.from, "alice@src.example");
+	cr_assert_slice(ev.to, "held@ok.example");
+	cr_assert_slice(ev.reason_text, "Held for review");
+}
+
+Test(reject, every_stage)
+{
+	static const struct {
+		const char *text;
+		enum pft_reject_stage stage;
+		uint16_t reply;
+		pft_dsn dsn;
+		const char *from, *to;
+		uint8_t ends;
+	} cases[] = {
+		{"NOQUEUE: reject: CONNECT from unknown[192.0.2.9]: 554 5.7.1 <unknown[192.0.2.9]>: "
+		 "Client host rejected: Access denied; proto=SMTP",
+		 PFT_STAGE_CONNECT, 554, PFT_DSN_MAKE(5, 7, 1), "", "", 0},
+		{"NOQUEUE: reject: HELO from unknown[192.0.2.9]: 504 5.5.2 <bogus>: Helo command "
+		 "rejected: need fully-qualified hostname; proto=SMTP helo=<bogus>",
+		 PFT_STAGE_HELO, 504, PFT_DSN_MAKE(5, 5, 2), "", "", 0},
+		{"NOQUEUE: reject: EHLO from unknown[192.0.2.9]: 550 5.7.1 <mail.example.net>: Helo "
+		 "command rejected: Go away; proto=ESMTP helo=<mail.example.net>",
+		 PFT_STAGE_EHLO, 550, PFT_DSN_MAKE(5, 7, 1), "", "", 0},
+		{"NOQUEUE: reject: MAIL from unknown[192.0.2.9]: 553 5.7.1 <spoof@example.com>: Sender "
+		 "address rejected: not logged in; from=<spoof@example.com> proto=ESMTP helo=<x>",
+		 PFT_STAGE_MAIL, 553, PFT_DSN_MAKE(5, 7, 1), "spoof@example.com", "", 0},
+		{"NOQUEUE: reject: RCPT from unknown[192.0.2.9]: 550 5.1.1 <nobody@example.org>: "
+		 "Recipient address rejected: User unknown in local recipient table; "
+		 "from=<a@example.com> to=<nobody@example.org> proto=ESMTP helo=<x>",
+		 PFT_STAGE_RCPT, 550, PFT_DSN_MAKE(5, 1, 1), "a@example.com", "nobody@example.org", 0},
+		{"3B2E1C0D5F: reject: DATA from unknown[192.0.2.9]: 550 5.5.3 <DATA>: Data command "
+		 "rejected: Multi-recipient bounce; from=<> to=<b@example.net> proto=ESMTP helo=<x>",
+		 PFT_STAGE_DATA, 550, PFT_DSN_MAKE(5, 5, 3), "", "b@example.net", 1},
+		{"3B2E1C0D5F: reject: BDAT from unknown[192.0.2.9]: 552 5.3.4 Message size exceeds "
+		 "fixed limit; from=<a@example.org> to=<b@example.net> proto=ESMTP helo=<x>",
+		 PFT_STAGE_BDAT, 552, PFT_DSN_MAKE(5, 3, 4), "a@example.org", "b@example.net", 1},
+		{"3B2E1C0D5F: reject: END-OF-MESSAGE from unknown[192.0.2.9]: 554 5.7.1 "
+		 "<a@example.org>: Sender address rejected: too much mail; from=<a@example.org> "
+		 "to=<b@example.net> proto=ESMTP helo=<x>",
+		 PFT_STAGE_END_OF_MESSAGE, 554, PFT_DSN_MAKE(5, 7, 1), "a@example.org",
+		 "b@example.net", 1},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		rec("smtpd", cases[i].text);
+		cr_assert_kind(PFT_EV_REJECT);
+		cr_assert_eq(ev.action, PFT_ACTION_REJECT, "%s", cases[i].text);
+		cr_assert_eq(ev.reject_stage, cases[i].stage, "%s", cases[i].text);
+		cr_assert_eq(ev.reply_code, cases[i].reply, "%s", cases[i].text);
+		cr_assert_eq(ev.dsn, cases[i].dsn, "%s", cases[i].text);
+		cr_assert_slice(ev.from, cases[i].from);
+		cr_assert_slice(ev.to, cases[i].to);
+		cr_assert_slice(ev.client, "unknown[192.0.2.9]");
+		cr_assert_eq(ev.ends_message, cases[i].ends, "%s", cases[i].text);
+	}
+}
+
+Test(reject, postscreen_reject_and_actions)
+{
+	rec("postscreen", "NOQUEUE: reject: RCPT from [27.157.200.233]:4984: 550 5.7.1 Service "
+			  "unavailable; client [27.157.200.233] blocked using zen.spamhaus.org; "
+			  "from=<hcdvbnm@qhhn.com>, to=<4ECEA00F.9040306@example.com>, proto=ESMTP, "
+			  "helo=<qhhn.com>");
+	cr_assert_kind(PFT_EV_REJECT);
+	cr_assert_eq(ev.action, PFT_ACTION_REJECT);
+	cr_assert_eq(ev.noqueue, 1);
+	cr_assert_eq(ev.reject_stage, PFT_STAGE_RCPT);
+	cr_assert_eq(ev.reply_code, 550);
+	cr_assert_eq(ev.dsn, PFT_DSN_MAKE(5, 7, 1));
+	cr_assert_slice(ev.from, "hcdvbnm@qhhn.com");
+	cr_assert_slice(ev.to, "4ECEA00F.9040306@example.com");
+	cr_assert_slice(ev.client, "[27.157.200.233]:4984");
+	cr_assert_slice(ev.reason_text, "550 5.7.1 Service unavailable; client [27.157.200.233] "
+					"blocked using zen.spamhaus.org");
+
+	rec("postscreen", "NOQUEUE: reject: CONNECT from [5.6.7.8]:1337: all server ports busy");
+	cr_assert_kind(PFT_EV_REJECT);
+	cr_assert_eq(ev.reject_stage, PFT_STAGE_CONNECT);
+	cr_assert_eq(ev.reply_code, 0);
+	cr_assert_eq(ev.dsn, 0);
+	cr_assert_slice(ev.client, "[5.6.7.8]:1337");
+
+	/* postscreen's own records: INFO, with the client kept */
+	static const struct {
+		const char *text, *client;
+	} info[] = {
+		{"PASS NEW [2607:f8b0:4003:c01::23a]:36051", "[2607:f8b0:4003:c01::23a]:36051"},
+		{"PASS OLD [61.238.241.86]:53024", "[61.238.241.86]:53024"},
+		{"DNSBL rank 3 for [111.73.45.149]:1038", "[111.73.45.149]:1038"},
+		{"PREGREET 6 after 1.2 from [216.81.72.72]:43421: RSET", "[216.81.72.72]:43421"},
+		{"HANGUP after 63 from [111.73.45.149]:1038 in tests after SMTP handshake",
+		 "[111.73.45.149]:1038"},
+		{"COMMAND TIME LIMIT from [182.246.250.243]:51799 after CONNECT",
+		 "[182.246.250.243]:51799"},
+		{"COMMAND PIPELINING from [88.208.233.4]:42606 after .: QUIT", "[88.208.233.4]:42606"},
+		{"NON-SMTP COMMAND from [93.174.93.51]:45284 after CONNECT: GET "
+		 "http://ipv4scan.com/hello/check.txt HTTP/1.1",
+		 "[93.174.93.51]:45284"},
+		{"BARE NEWLINE from [88.208.233.4]:42606 after .", "[88.208.233.4]:42606"},
+		{"WHITELISTED [61.238.241.86]:53024", "[61.238.241.86]:53024"},
+		{"ALLOWLIST VETO [61.238.241.86]:53024", "[61.238.241.86]:53024"},
+		{"DENYLISTED [192.0.2.1]:25000", "[192.0.2.1]:25000"},
+		{"CONNECT from [61.238.241.86]:53024 to [89.105.204.244]:25", "[61.238.241.86]:53024"},
+		{"DISCONNECT [216.81.72.72]:43421", "[216.81.72.72]:43421"},
+		{"cache btree:/var/lib/postfix/postscreen_cache full cleanup: retained=242 dropped=7 "
+		 "entries",
+		 ""},
+		{"warning: getpeername: Transport endpoint is not connected -- dropping this "
+		 "connection",
+		 ""},
+	};
+	for (size_t i = 0; i < sizeof info / sizeof info[0]; i++) {
+		rec("postscreen", info[i].text);
+		cr_assert_kind(PFT_EV_POSTFIX_INFO);
+		cr_assert_eq(ev.action, PFT_ACTION_NONE, "%s", info[i].text);
+		cr_assert_eq(ev.qid.n, 0, "%s", info[i].text);
+		cr_assert_slice(ev.client, info[i].client);
+	}
+	/* smtpd's INFO lines name the client otherwise: no client taken from them */
+	rec("smtpd", "Anonymous TLS connection established from julie.example.com[10.163.89.202]: "
+		     "TLSv1.2 with cipher AECDH-AES256-SHA (256/256 bits)");
+	cr_assert_kind(PFT_EV_POSTFIX_INFO);
+	cr_assert_eq(ev.client.n, 0);
+	rec("smtpd", "SSL_accept error from unknown[72.13.58.7]: lost connection");
+	cr_assert_eq(ev.client.n, 0);
+}
+
+Test(reject, milter_proxy_warning_reply_codes)
+{
+	rec("smtpd", "NOQUEUE: milter-reject: RCPT from mailrelay.example.com[8.8.8.8]: 451 4.7.1 "
+		     "Greylisting in action, please come back later; from=<support@example.com> "
+		     "to=<example@example.org> proto=ESMTP helo=<mailrelay.example.com>");
+	cr_assert_kind(PFT_EV_REJECT);
+	cr_assert_eq(ev.action, PFT_ACTION_MILTER_REJECT);
+	cr_assert_eq(ev.reject_stage, PFT_STAGE_RCPT);
+	cr_assert_eq(ev.reply_code, 451);
+	cr_assert_eq(ev.dsn, PFT_DSN_MAKE(4, 7, 1));
+	cr_assert_slice(ev.client, "mailrelay.example.com[8.8.8.8]");
+	cr_assert_slice(ev.from, "support@example.com");
+	cr_assert_slice(ev.to, "example@example.org");
+
+	rec("smtpd", "NOQUEUE: milter-reject: CONNECT from bad.example[192.0.2.66]: 554 5.7.1 Go "
+		     "away; proto=SMTP");
+	cr_assert_kind(PFT_EV_REJECT);
+	cr_assert_eq(ev.reject_stage, PFT_STAGE_CONNECT);
+	cr_assert_eq(ev.reply_code, 554);
+	cr_assert_slice(ev.client, "bad.example[192.0.2.66]");
+
+	rec("cleanup", "4104E3D: milter-reject: END-OF-MESSAGE from "
+		       "061238241086.static.ctinets.com[61.238.241.86]: 5.7.1 Blocked by "
+		       "SpamAssassin; from=<wumt5@cchfdc.com> to=<voorzitter@example.com> "
+		       "proto=ESMTP helo=<ecsolved.com>");
+	cr_assert_kind(PFT_EV_REJECT);
+	cr_assert_eq(ev.reply_code, 0, "a milter's enhanced code without a reply code");
+	cr_assert_eq(ev.dsn, PFT_DSN_MAKE(5, 7, 1));
+
+	rec("cleanup", "ABCDE12345: milter-hold: END-OF-MESSAGE from x.example[192.0.2.1]: milter "
+		       "triggers HOLD action; from=<a@b.example> to=<c@d.example> proto=SMTP "
+		       "helo=<x.example>");
+	cr_assert_kind(PFT_EV_POSTFIX_INFO);
+	cr_assert_eq(ev.action, PFT_ACTION_HOLD);
+	cr_assert_eq(ev.reject_stage, PFT_STAGE_END_OF_MESSAGE);
+	cr_assert_eq(ev.reply_code, 0);
+	cr_assert_slice(ev.client, "x.example[192.0.2.1]");
+	cr_assert_slice(ev.from, "a@b.example");
+	cr_assert_slice(ev.to, "c@d.example");
+	cr_assert_slice(ev.reason_text, "milter triggers HOLD action");
+
+	rec("cleanup", "ABCDE12345: milter-discard: END-OF-MESSAGE from x.example[192.0.2.1]: "
+		       "milter triggers DISCARD action; from=<a@b.example> to=<c@d.example> "
+		       "proto=SMTP helo=<x.example>");
+	cr_assert_kind(PFT_EV_REJECT);
+	cr_assert_eq(ev.action, PFT_ACTION_DISCARD);
+	cr_assert_eq(ev.ends_message, 1);
+	cr_assert_eq(ev.reply_code, 0);
+	cr_assert_slice(ev.client, "x.example[192.0.2.1]");
+	cr_assert_slice(ev.to, "c@d.example");
+
+	rec("smtpd", "1A2B3C4D5E: proxy-reject: END-OF-MESSAGE: 554 5.7.0 Reject, contact "
+		     "postmaster@example.com, id=31619-02 - spam; from=<> to=<user2@example2.com> "
+		     "proto=SMTP helo=<17.33.12.53>");
+	cr_assert_kind(PFT_EV_REJECT);
+	cr_assert_eq(ev.action, PFT_ACTION_PROXY_REJECT);
+	cr_assert_eq(ev.reject_stage, PFT_STAGE_END_OF_MESSAGE);
+	cr_assert_eq(ev.reply_code, 554);
+	cr_assert_eq(ev.dsn, PFT_DSN_MAKE(5, 7, 0));
+	cr_assert_eq(ev.client.n, 0);
+	cr_assert_eq(ev.from.n, 0);
+	cr_assert_slice(ev.to, "user2@example2.com");
+
+	rec("smtpd", "NOQUEUE: reject_warning: RCPT from example.com[93.184.216.34]: 553 5.7.1 "
+		     "<sender@example.com>: Sender address rejected: not owned by user ph123; "
+		     "from=<sender@example.com> to=<recipient@example.com> proto=ESMTP "
+		     "helo=<example.com>");
+	cr_assert_kind(PFT_EV_POSTFIX_INFO);
+	cr_assert_eq(ev.action, PFT_ACTION_REJECT_WARNING);
+	cr_assert_eq(ev.reject_stage, PFT_STAGE_RCPT);
+	cr_assert_eq(ev.reply_code, 553);
+	cr_assert_eq(ev.dsn, PFT_DSN_MAKE(5, 7, 1));
+	cr_assert_slice(ev.client, "example.com[93.184.216.34]");
+	cr_assert_slice(ev.from, "sender@example.com");
+	cr_assert_slice(ev.to, "recipient@example.com");
+
+	rec("smtpd", "NOQUEUE: discard: MAIL from ccm231.constantcontact.com[208.75.123.231]: "
+		     "<bs@in.constantcontact.com>: Sender address SPAM; "
+		     "from=<bs@in.constantcontact.com> proto=ESMTP helo=<ccm231.constantcontact.com>");
+	cr_assert_kind(PFT_EV_REJECT);
+	cr_assert_eq(ev.action, PFT_ACTION_DISCARD);
+	cr_assert_eq(ev.reply_code, 0);
+	cr_assert_slice(ev.from, "bs@in.constantcontact.com");
+}
+
+#define DL "Nov 29 00:30:14 mx1 postfix/smtp[19212]: "
+
+Test(delivery, reply_code_of_the_reason)
+{
+	static const struct {
+		const char *line;
+		enum pft_dstatus status;
+		pft_dsn dsn;
+		uint16_t reply;
+	} cases[] = {
+		{DL "73501102627: to=<y1@eod.example>, relay=127.0.0.1[127.0.0.1]:2606, delay=0, "
+		    "delays=0/0/0/0, dsn=5.7.1, status=bounced (host 127.0.0.1[127.0.0.1] said: 550 "
+		    "5.7.1 Message content rejected as spam (in reply to end of DATA command))",
+		 PFT_DS_BOUNCED, PFT_DSN_MAKE(5, 7, 1), 550},
+		{DL "A3DBC102538: to=<bad@verify.example>, relay=127.0.0.1[127.0.0.1]:2604, "
+		    "delay=0.01, delays=0/0/0/0, dsn=5.1.1, status=undeliverable (host "
+		    "127.0.0.1[127.0.0.1] said: 550 5.1.1 No such user here (in reply to RCPT TO "
+		    "command))",
+		 PFT_DS_UNDELIVERABLE, PFT_DSN_MAKE(5, 1, 1), 550},
+		{DL "91E5C102632: to=<good@verify.example>, relay=127.0.0.1[127.0.0.1]:2601, "
+		    "delay=0.01, delays=0/0/0/0, dsn=2.1.5, status=deliverable (250 2.1.5 Ok)",
+		 PFT_DS_DELIVERABLE, PFT_DSN_MAKE(2, 1, 5), 250},
+		/* soft_bounce = yes: the server said 550, Postfix made it a 4.x.x */
+		{DL "B45C1102553: to=<relaxed0@relaxed.example>, relay=127.0.0.1[127.0.0.1]:2607, "
+		    "delay=0.02, delays=0/0.01/0/0, dsn=4.7.26, status=SOFTBOUNCE (host "
+		    "127.0.0.1[127.0.0.1] said: 550 5.7.26 Unauthenticated email is not accepted, try "
+		    "again (in reply to RCPT TO command))",
+		 PFT_DS_SOFTBOUNCE, PFT_DSN_MAKE(4, 7, 26), 550},
+		{DL "1C1B210262F: to=<a@ok.example>, relay=127.0.0.1[127.0.0.1]:2601, delay=0.1, "
+		    "delays=0/0/0/0.1, dsn=2.0.0, status=sent (250 2.0.0 Ok)",
+		 PFT_DS_SENT, PFT_DSN_MAKE(2, 0, 0), 250},
+		{DL "1C1B210262F: to=<a@ok.example>, relay=scan[127.0.0.1]:10025, delay=0.1, "
+		    "delays=0/0/0/0.1, dsn=2.0.0, status=sent (250 2.0.0 from "
+		    "MTA(smtp:[127.0.0.1]:10026): 250 2.0.0 Ok: queued as 1F9581025D2)",
+		 PFT_DS_SENT, PFT_DSN_MAKE(2, 0, 0), 250},
+		{DL "1C1B210262F: to=<a@ok.example>, relay=none, delay=30, delays=0/0/30/0, "
+		    "dsn=4.4.1, status=deferred (connect to mx.example.com[192.0.2.1]:25: "
+		    "Connection refused)",
+		 PFT_DS_DEFERRED, PFT_DSN_MAKE(4, 4, 1), 0},
+		{DL "1C1B210262F: to=<a@ok.example>, relay=none, delay=30, delays=0/0/30/0, "
+		    "dsn=4.7.0, status=deferred (delivery temporarily suspended: host "
+		    "mx.example.com[192.0.2.1] said: 421 4.7.0 Try again later (in reply to MAIL FROM "
+		    "command))",
+		 PFT_DS_DEFERRED, PFT_DSN_MAKE(4, 7, 0), 421},
+		{DL "40197AA0F1: to=<a@egov.bg>, relay=mg2.egov.bg[213.91.191.86]:25, delay=1, "
+		    "delays=0/0/1/0, dsn=4.3.2, status=deferred (host mg2.egov.bg[213.91.191.86] "
+		    "refused to talk to me: 450 4.3.2 try again later)",
+		 PFT_DS_DEFERRED, PFT_DSN_MAKE(4, 3, 2), 450},
+		{DL "745137AA01: to=<a@hotmail.com>, relay=x.outlook.com[104.47.55.161]:25, delay=9, "
+		    "delays=0/0/1/8, dsn=4.4.2, status=deferred (lost connection with "
+		    "x.outlook.com[104.47.55.161] while sending RCPT TO)",
+		 PFT_DS_DEFERRED, PFT_DSN_MAKE(4, 4, 2), 0},
+		{"Nov 29 00:30:05 mx1 postfix/local[19021]: 9FC62102627: to=<sales@local.example>, "
+		 "relay=local, delay=0, delays=0/0/0/0, dsn=2.0.0, status=sent (delivered to file: "
+		 "/dev/null)",
+		 PFT_DS_SENT, PFT_DSN_MAKE(2, 0, 0), 0},
+		/* the discard(8) agent: an attempt status=sent, and no reply */
+		{"Nov 29 00:30:05 mx1 postfix/discard[19044]: EE8EA102627: to=<void@discard.example>, "
+		 "relay=none, delay=0.01, delays=0/0.01/0/0, dsn=2.0.0, status=sent (discard.example)",
+		 PFT_DS_SENT, PFT_DSN_MAKE(2, 0, 0), 0},
+		{"Nov 29 00:30:05 mx1 postfix/virtual[1]: ABCDEF1234: to=<x@example.org>, "
+		 "relay=virtual, delay=0.1, delays=0/0/0/0.1, dsn=5.1.1, "
+		 "status=undeliverable-but-not-cached (User unknown in virtual alias table)",
+		 PFT_DS_UNDELIVERABLE_NOT_CACHED, PFT_DSN_MAKE(5, 1, 1), 0},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		line(cases[i].line);
+		cr_assert_kind(PFT_EV_DELIVERY);
+		cr_assert_eq(ev.status, cases[i].status, "%s", cases[i].line);
+		cr_assert_eq(ev.dsn, cases[i].dsn, "%s", cases[i].line);
+		cr_assert_eq(ev.reply_code, cases[i].reply, "%s", cases[i].line);
+	}
+	line(DL "EE8EA102627: to=<void@discard.example>, relay=none, delay=0.01, dsn=2.0.0, "
+		"status=sent (discard.example)");
+	cr_assert_slice(ev.relay_host, "none");
+	/* a per-attempt line quotes a reply too, but is no attempt: INFO, no code */
+	line(DL "ED59C3D: host mail2.example.com[1.74.253.23] said: 450 4.7.1 <user@example.com>: "
+		"Recipient address rejected: Greylisted for 5 minutes (in reply to RCPT TO command)");
+	cr_assert_kind(PFT_EV_POSTFIX_INFO);
+	cr_assert_eq(ev.reply_code, 0);
+}
+
+Test(bounce, every_notification_and_failure)
+{
+	static const struct {
+		const char *line;
+		enum pft_notification_kind kind;
+		const char *qid, *new_qid;
+	} cases[] = {
+		{"Nov 29 00:30:05 mx1 postfix/bounce[18997]: 39897102627: sender non-delivery "
+		 "notification: 3D18C10262A",
+		 PFT_NOTIFY_NON_DELIVERY, "39897102627", "3D18C10262A"},
+		{"Nov 29 00:30:34 mx1 postfix/bounce[18967]: 19E9810261E: sender delay notification: "
+		 "EEE9110253A",
+		 PFT_NOTIFY_DELAY, "19E9810261E", "EEE9110253A"},
+		{"Nov 29 00:30:06 mx1 postfix/bounce[19058]: 1C1B210262F: sender delivery status "
+		 "notification: 1F9581025D2",
+		 PFT_NOTIFY_SUCCESS, "1C1B210262F", "1F9581025D2"},
+		{"Nov 29 00:30:06 mx1 postfix/bounce[18997]: 2BBC41025D2: postmaster non-delivery "
+		 "notification: 2CD23102630",
+		 PFT_NOTIFY_POSTMASTER, "2BBC41025D2", "2CD23102630"},
+		{"Nov 29 00:31:47 mx1 postfix-out/bounce[20740]: 4jcSl7195Fz7xrq: sender non-delivery "
+		 "notification: 4jcSl72vLrz7xsW",
+		 PFT_NOTIFY_NON_DELIVERY, "4jcSl7195Fz7xrq", "4jcSl72vLrz7xsW"},
+		/* Postfix 3.11: a notification that could not be queued */
+		{"Nov 29 00:30:06 mx1 postfix/bounce[18997]: 39897102627: sender notification failed",
+		 PFT_NOTIFY_FAILED, "39897102627", ""},
+		{"Nov 29 00:30:06 mx1 postfix/bounce[18997]: 39897102627: sender non-delivery "
+		 "notification failed: 3D18C10262A",
+		 PFT_NOTIFY_FAILED, "39897102627", "3D18C10262A"},
+		{"Nov 29 00:30:06 mx1 postfix/defer[18997]: 39897102627: postmaster delay "
+		 "notification failed: queue file write error",
+		 PFT_NOTIFY_FAILED, "39897102627", ""},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		line(cases[i].line);
+		cr_assert_kind(PFT_EV_NOTIFICATION);
+		cr_assert_eq(ev.notify, cases[i].kind, "%s", cases[i].line);
+		cr_assert_slice(ev.qid, cases[i].qid);
+		cr_assert_slice(ev.new_qid, cases[i].new_qid);
+	}
+	line("Nov 29 00:30:06 mx1 postfix/bounce[1]: 39897102627: sender notification failedness");
+	cr_assert_kind(PFT_EV_UNRECOGNIZED);
+	line("Nov 29 00:30:06 mx1 postfix/bounce[1]: warning: 39897102627: postmaster notice failed "
+	     "while bouncing to a@example.org");
+	cr_assert_kind(PFT_EV_POSTFIX_INFO);
+	cr_assert_slice(ev.qid, "39897102627");
+	cr_assert_eq(ev.notify, PFT_NOTIFY_NONE);
+	line("Nov 29 00:30:34 mx1 postfix/bounce[18967]: warning: for instructions see the "
+	     "bounce(5) manual");
+	cr_assert_kind(PFT_EV_POSTFIX_INFO);
+}
+
+/* Whether a reason starts with a reply code: three digits, the first 2..5, then ' ' or '-'. */
+static int starts_with_reply(struct pft_slice s)
+{
+	return s.n >= 4 && s.p[0] >= '2' && s.p[0] <= '5' && s.p[1] >= '0' && s.p[1] <= '9' &&
+	       s.p[2] >= '0' && s.p[2] <= '9' && (s.p[3] == ' ' || s.p[3] == '-');
+}
+
+/* Every line of a real capture: the notifications, rejects and special statuses, counted
+ * against grep (the counts in comments are grep -c of the file). */
+Test(records, real_captures_counted)
+{
+	static const struct {
+		const char *path;
+		unsigned deferred_451; /* grep -c 'status=deferred (host .* said: 451' */
+	} logs[] = {
+		{PFT_SOURCE_DIR "/corpus/real/short-qids/mail.log", 30},
+		{PFT_SOURCE_DIR "/corpus/real/long-qids/mail.log", 32},
+	};
+	for (size_t f = 0; f < sizeof logs / sizeof logs[0]; f++) {
+		size_t len;
+		char *buf = pft_test_read_file(logs[f].path, &len);
+		cr_assert_not_null(buf, "%s", logs[f].path);
+		unsigned notify[PFT_NOTIFY_COUNT] = {0}, rejects = 0, noqueue = 0, hold = 0;
+		unsigned reply[6] = {0}; /* by first digit; [0] = none */
+		unsigned status[PFT_DS_COUNT] = {0}, discard = 0, reply_451 = 0;
+		for (char *p = buf, *end = buf + len; p < end;) {
+			char *nl = memchr(p, '\n', (size_t)(end - p));
+			if (nl == NULL)
+				nl = end;
+			pft_parse_line(p, (size_t)(nl - p), &ev);
+			switch (ev.kind) {
+			case PFT_EV_NOTIFICATION:
+				notify[ev.notify]++;
+				cr_assert_neq(ev.new_qid.n, 0);
+				break;
+			case PFT_EV_REJECT:
+				rejects++;
+				noqueue += ev.noqueue;
+				/* the reply code is the reason's first three digits, or none */
+				cr_assert_eq(ev.reply_code,
+					     starts_with_reply(ev.reason_text) ? atoi(ev.reason_text.p)
+									       : 0,
+					     "%.*s", (int)ev.reason_text.n, ev.reason_text.p);
+				break;
+			case PFT_EV_DELIVERY:
+				status[ev.status]++;
+				reply[ev.reply_code / 100]++;
+				reply_451 += ev.reply_code == 451 && ev.status == PFT_DS_DEFERRED;
+				discard += ev.service.n == 7 && memcmp(ev.service.p, "discard", 7) == 0;
+				break;
+			default:
+				hold += ev.action == PFT_ACTION_HOLD;
+				break;
+			}
+			p = nl + 1;
+		}
+		free(buf);
+		/* grep: 11 "sender non-delivery", 2 "sender delay", 1 "sender delivery status",
+		 * 1 "postmaster non-delivery" per capture */
+		cr_assert_eq(notify[PFT_NOTIFY_NON_DELIVERY], 11);
+		cr_assert_eq(notify[PFT_NOTIFY_DELAY], 2);
+		cr_assert_eq(notify[PFT_NOTIFY_SUCCESS], 1);
+		cr_assert_eq(notify[PFT_NOTIFY_POSTMASTER], 1);
+		cr_assert_eq(notify[PFT_NOTIFY_FAILED], 0);
+		/* 4 "NOQUEUE: reject:", 1 smtpd DATA reject and 1 cleanup header reject, 1 hold */
+		cr_assert_eq(rejects, 6);
+		cr_assert_eq(noqueue, 4);
+		cr_assert_eq(hold, 1);
+		cr_assert_eq(status[PFT_DS_SOFTBOUNCE], 2);
+		cr_assert_eq(status[PFT_DS_DELIVERABLE], 1);
+		cr_assert_eq(status[PFT_DS_UNDELIVERABLE], 1);
+		cr_assert_eq(status[PFT_DS_BOUNCED], 10);
+		cr_assert_eq(status[PFT_DS_SENT], 41);
+		cr_assert_eq(discard, 1);
+		/* replies: 38 "250", 9 "550", 2 "554" and the 451s; 6 reasons quote none (local
+		 * "delivered to file", "unknown user", "forwarded as", discard) */
+		cr_assert_eq(reply[2], 38, "%u", reply[2]);
+		cr_assert_eq(reply[5], 9 + 2);
+		cr_assert_eq(reply[0], 6, "%u", reply[0]);
+		cr_assert_eq(reply_451, logs[f].deferred_451);
+	}
 }

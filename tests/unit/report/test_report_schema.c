@@ -100,7 +100,7 @@ Test(schema, schema_file_uses_only_checked_keywords)
 
 Test(schema, golden_inputs_validate, .timeout = 120)
 {
-	static const char *const cases[] = {"basic", "empty", "hostile", "weeks"};
+	static const char *const cases[] = {"basic", "empty", "hostile", "policy", "weeks"};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char cmd[8192];
 		snprintf(cmd, sizeof cmd,
@@ -205,6 +205,18 @@ Test(schema, validator_rejects_broken_documents)
 		{"\"time_range\": {", "\"time_range\": [], \"x\": {", "array for an object"},
 		{"\"2025-03-03T10\": ", "\"2025-03-03 10\": ", "bad hour key"},
 		{"\"format\": \"plain\"", "\"format\": \"xz\"", "unknown format"},
+		{"\"by_code\": {\"554 5.7.1\": ", "\"by_code\": {\"554 5.7\": ", "bad reply code key"},
+		{"\"by_stage\": {\"rcpt\": ", "\"by_stage\": {\"RCPT\": ", "unknown stage"},
+		{"\"by_source\": {\"smtpd\": ", "\"by_source\": {\"sshd\": ", "unknown daemon"},
+		{"\"hold\": 0, \"reject_warning\": 0, \"other\": 0}",
+		 "\"hold\": 0, \"other\": 0}", "an action missing"},
+		{"\"deferred\": {\"total\": ", "\"delayed\": {\"total\": ", "unknown reason status"},
+		{"\", \"count\": 1, \"sample\": ", "\", \"count\": 1, \"example\": ",
+		 "reason row without its sample"},
+		{"{\"status\": \"deferred\", \"key\": ", "{\"status\": \"reject\", \"key\": ",
+		 "reject status in by_domain"},
+		{"\"keys\": 1, \"other\": 0, \"top\": [", "\"keys\": 1, \"top\": [",
+		 "reason group without other"},
 	};
 	for (size_t i = 0; i < sizeof breaks / sizeof breaks[0]; i++) {
 		char *bad = replace(json, breaks[i].from, breaks[i].to);

@@ -163,6 +163,15 @@ Test(kernels, match_scalar_on_random_bytes)
 
 /* ---- the line walker ---------------------------------------------------------------------- */
 
+/* The reference split: a line ends at '\n' or at a '\r' not followed by '\n'. */
+static const char *line_end_ref(const char *p, const char *end)
+{
+	for (; p < end; p++)
+		if (*p == '\n' || (*p == '\r' && (p + 1 == end || p[1] != '\n')))
+			return p;
+	return NULL;
+}
+
 /* Walks data with every kernel and checks each line against a plain split, and each line's
  * index against the definition over the whole line. */
 static void check_lines(const char *data, size_t len, const char *what)
@@ -180,7 +189,7 @@ static void check_lines(const char *data, size_t len, const char *what)
 		int got;
 		while ((got = pft_scan_lines_next(&it, &line)) > 0) {
 			cr_assert(p < end, "%s/%s: line %zu past the end", what, impls[i].name, count);
-			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			const char *nl = line_end_ref(p, end);
 			size_t want = (size_t)((nl ? nl : end) - p);
 			cr_assert_eq(line.p, p, "%s/%s: line %zu start", what, impls[i].name, count);
 			cr_assert_eq(line.len, want, "%s/%s: line %zu length", what, impls[i].name,
@@ -232,6 +241,8 @@ Test(lines, edges)
 	check_lines("abc", 3, "no newline");
 	check_lines("abc\ndef", 7, "last line without newline");
 	check_lines("a\r\nb\r\n\r\n", 8, "CRLF");
+	static const char lone_cr[] = "a\rb\r\rc\r\n\rd\r";
+	check_lines(lone_cr, sizeof lone_cr - 1, "lone CRs");
 	static const char nuls[] = "a\0b\n\0\0\n\0x:y\0";
 	check_lines(nuls, sizeof nuls - 1, "NULs");
 	char block[64];

@@ -1,0 +1,530 @@
+/* Hourly cells per domain and relay, and DSN codes per hour: counted per attempt, merged with
+ * the year shift, exported sorted into the result (see agg_series.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "agg/agg.h"
+#include "agg/agg_internal.h"
+#include "agg/agg_series.h"
+#include "common/hash.h"
+#include "pftally/findings.h"
+#include "pftally/result.h"
+
+struct series_key {
+	const void *name;       /* the name's counts cell in the aggregate's map */
+	pft_stamp hour;
+};
+
+struct series_cell {
+	uint64_t attempts, sent, deferred, bounced;
+	const char *name;       /* the map's copy of the name (its key) */
+	uint32_t name_len;
+	uint8_t scope;          /* PFT_SCOPE_DOMAIN or PFT_SCOPE_RELAY */
+};
+
+struct dsn_key {
+	const void *name;       /* NULL: the server */
+	pft_stamp hour;
+	pft_dsn code;
+	uint32_t status;
+};
+_Static_assert(sizeof(struct dsn_key) == 24, "no padding in a hashed key");
+
+struct dsn_cell {
+	uint64_t attempts;
+	const char *name;
+	uint32_t name_len;
+	uint8_t scope;
+};
+
+void pft_agg_series_init(struct pft_agg_series *s)
+{
+	pft_strmap_init(&s->cells, sizeof(struct series_cell));
+	pft_strmap_init(&s->dsn, sizeof(struct dsn_cell));
+	memset(s->cache, 0, sizeof s->cache);
+}
+
+void pft_agg_series_free(struct pft_agg_series *s)
+{
+	pft_strmap_free(&s->cells);
+	pft_strmap_free(&s->dsn);
+	memset(s->cache, 0, sizeof s->cache);
+}
+
+static struct pft_strmap *names_of(struct pft_agg *agg, unsigned scope)
+{
+	return scope == PFT_SCOPE_DOMAIN ? &agg->domains : &agg->relays;
+}
+
+/* The cell of (name, hour): from the cache (most attempts go to a few names in the same
+ * hour), else the map. */
+static struct series_cell *cell_of(struct pft_agg *agg, const void *name, unsigned scope,
+				   size_t name_len, pft_stamp hour)
+{
+	struct pft_agg_series *s = &agg->series;
+	const uintptr_t p = (uintptr_t)name;
+	struct pft_series_cache *slot = &s->cache[(p >> 4 ^ p >> 11) % PFT_SERIES_CACHE];
+	if (slot->name == name && slot->hour == hour)
+		return slot->cell;
+	const struct series_key key = {name, hour};
+	int added;
+	struct series_cell *c = pft_strmap_upsert(&s->cells, &key, sizeof key,
+						  pft_hash_bytes(&key, sizeof key, 0), &added);
+	if (c == NULL)
+		return NULL;
+	if (added) {
+		c->name = pft_strmap_key_of(names_of(agg, scope), name);
+		c->name_len = (uint32_t)name_len;
+		c->scope = (uint8_t)scope;
+	}
+	*slot = (struct pft_series_cache){name, hour, c};
+	return c;
+}
+
+static enum pft_status dsn_add(struct pft_strmap *map, const struct dsn_key *key, const char *name,
+			       uint32_t name_len, unsigned scope, uint64_t n)
+{
+	int added;
+	struct dsn_cell *c =
+		pft_strmap_upsert(map, key, sizeof *key, pft_hash_bytes(key, sizeof *key, 0), &added);
+	if (c == NULL)
+		return PFT_ERR_NOMEM;
+	if (added) {
+		c->name = name;
+		c->name_len = name_len;
+		c->scope = (uint8_t)scope;
+	}
+	c->attempts += n;
+	return PFT_OK;
+}
+
+static void cell_count(struct series_cell *c, enum pft_dstatus st, uint64_t times)
+{
+	c->attempts += times;
+	c->sent += st == PFT_DS_SENT ? times : 0;
+	c->deferred += st == PFT_DS_DEFERRED ? times : 0;
+	c->bounced += st == PFT_DS_BOUNCED ? times : 0;
+}
+
+enum pft_status pft_agg_series_count(struct pft_agg *agg, const struct pft_attempt *a,
+				     enum pft_dstatus st, const struct pft_counts *by_domain,
+				     size_t domain_len, const struct pft_counts *by_relay)
+{
+	const pft_stamp hour = pft_stamp_hour(a->when);
+	struct series_cell *d = cell_of(agg, by_domain, PFT_SCOPE_DOMAIN, domain_len, hour);
+	struct series_cell *r = cell_of(agg, by_relay, PFT_SCOPE_RELAY, a->relay_host.n, hour);
+	if (d == NULL || r == NULL)
+		return PFT_ERR_NOMEM;
+	cell_count(d, st, a->times);
+	cell_count(r, st, a->times);
+	if ((st != PFT_DS_DEFERRED && st != PFT_DS_BOUNCED) || a->dsn == 0)
+		return PFT_OK;
+	struct pft_strmap *map = &agg->series.dsn;
+	PFT_TRY(dsn_add(map, &(struct dsn_key){NULL, hour, a->dsn, st}, NULL, 0, PFT_SCOPE_SERVER,
+			a->times));
+	PFT_TRY(dsn_add(map, &(struct dsn_key){by_domain, hour, a->dsn, st}, d->name, d->name_len,
+			PFT_SCOPE_DOMAIN, a->times));
+	return dsn_add(map, &(struct dsn_key){by_relay, hour, a->dsn, st}, r->name, r->name_len,
+		       PFT_SCOPE_RELAY, a->times);
+}
+
+/* ---- merge ------------------------------------------------------------------------------- */
+
+/* dst's counts cell of a name of src (the merge added src's names to dst before). */
+struct name_memo {
+	const char *src;
+	const void *dst;
+	const char *dst_name;
+};
+
+static const void *dst_name(struct pft_agg *dst, struct name_memo *memo, const char *name,
+			    uint32_t len, unsigned scope)
+{
+	if (memo[scope].src == name)
+		return memo[scope].dst;
+	struct pft_strmap *map = names_of(dst, scope);
+	const void *cell = pft_agg_counts(map, name, len);
+	if (cell == NULL)
+		return NULL;
+	memo[scope] = (struct name_memo){name, cell, pft_strmap_key_of(map, cell)};
+	return cell;
+}
+
+enum pft_status pft_agg_series_add(struct pft_agg *dst, const struct pft_agg *src, int32_t year_shift)
+{
+	struct name_memo memo[PFT_SCOPE_COUNT] = {{0}};
+	PFT_STRMAP_FOREACH(&src->series.cells, e)
+	{
+		const struct series_cell *from = e->value;
+		const struct series_key *k = (const void *)e->key;
+		const void *name = dst_name(dst, memo, from->name, from->name_len, from->scope);
+		if (name == NULL)
+			return PFT_ERR_NOMEM;
+		const struct series_key key = {name, pft_stamp_shift_year(k->hour, year_shift)};
+		int added;
+		struct series_cell *to = pft_strmap_upsert(&dst->series.cells, &key, sizeof key,
+							   pft_hash_bytes(&key, sizeof key, 0), &added);
+		if (to == NULL)
+			return PFT_ERR_NOMEM;
+		if (added) {
+			to->name = memo[from->scope].dst_name;
+			to->name_len = from->name_len;
+			to->scope = from->scope;
+		}
+		to->attempts += from->attempts;
+		to->sent += from->sent;
+		to->deferred += from->deferred;
+		to->bounced += from->bounced;
+	}
+	PFT_STRMAP_FOREACH(&src->series.dsn, e)
+	{
+		const struct dsn_cell *from = e->value;
+		struct dsn_key key;
+		memcpy(&key, e->key, sizeof key);
+		key.hour = pft_stamp_shift_year(key.hour, year_shift);
+		const char *name = NULL;
+		if (from->scope != PFT_SCOPE_SERVER) {
+			key.name = dst_name(dst, memo, from->name, from->name_len, from->scope);
+			if (key.name == NULL)
+				return PFT_ERR_NOMEM;
+			name = memo[from->scope].dst_name;
+		}
+		PFT_TRY(dsn_add(&dst->series.dsn, &key, name, from->name_len, from->scope,
+				from->attempts));
+	}
+	/* dst's cache points at dst's cells, which stay where they are: still valid. */
+	return PFT_OK;
+}
+
+/* ---- export -------------------------------------------------------------------------------- */
+
+static int64_t hour_number(pft_stamp s)
+{
+	return pft_days_from_civil(pft_stamp_year(s), pft_stamp_month(s), pft_stamp_day(s)) * 24 +
+	       pft_stamp_sec(s) / 3600;
+}
+
+struct pft_civil pft_hour_civil(int64_t hour)
+{
+	/* civil_from_days (H. Hinnant), days since 1970-01-01. */
+	int64_t days = hour >= 0 ? hour / 24 : -((-hour + 23) / 24);
+	const unsigned h = (unsigned)(hour - days * 24);
+	days += 719468;
+	const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+	const unsigned doe = (unsigned)(days - era * 146097);
+	const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	const unsigned mp = (5 * doy + 2) / 153;
+	const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+	const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+	const int64_t y = (int64_t)yoe + era * 400 + (m <= 2);
+	return (struct pft_civil){.year = (int16_t)y, .month = (uint8_t)m, .day = (uint8_t)d,
+				  .hour = (uint8_t)h, .year_known = 1};
+}
+
+const char *pft_scope_name(enum pft_scope scope)
+{
+	static const char *const names[PFT_SCOPE_COUNT] = {"server", "domain", "relay"};
+	return (unsigned)scope < PFT_SCOPE_COUNT ? names[scope] : "unknown";
+}
+
+const char *pft_finding_kind_name(enum pft_finding_kind kind)
+{
+	static const char *const names[PFT_FINDING_KIND_COUNT] = {"defer_rate", "bounce_spike"};
+	return (unsigned)kind < PFT_FINDING_KIND_COUNT ? names[kind] : "unknown";
+}
+
+/* One exported cell or DSN count, before sorting and summing. */
+struct row_cell {
+	uint8_t scope;
+	uint8_t status;         /* DSN rows */
+	uint32_t row;           /* index in out->domains / out->relays; 0 for the server */
+	int64_t hour;
+	pft_dsn code;           /* DSN rows */
+	uint64_t v[4];          /* attempts, sent, deferred, bounced; DSN rows: v[0] */
+};
+
+static int row_cell_cmp(const void *a, const void *b)
+{
+	const struct row_cell *x = a, *y = b;
+	if (x->scope != y->scope)
+		return x->scope < y->scope ? -1 : 1;
+	if (x->row != y->row)
+		return x->row < y->row ? -1 : 1;
+	if (x->hour != y->hour)
+		return x->hour < y->hour ? -1 : 1;
+	if (x->status != y->status)
+		return x->status < y->status ? -1 : 1;
+	return (x->code > y->code) - (x->code < y->code);
+}
+
+static int named_cmp(const void *key, const void *row)
+{
+	return strcmp(key, ((const struct pft_named_counts *)row)->name);
+}
+
+/* The result row a name of the aggregate went to: rows are named as the merge names them
+ * (NUL bytes as 0xFF), and names that writers would show alike are one row (merge.c). */
+static int row_of(const struct pft_named_counts *rows, size_t n, const char *key, uint32_t len,
+		  uint32_t *row)
+{
+	char *name = malloc((size_t)len + 1);
+	if (name == NULL)
+		return -1;
+	for (uint32_t i = 0; i < len; i++)
+		name[i] = key[i] != '\0' ? key[i] : (char)0xFF;
+	name[len] = '\0';
+	const struct pft_named_counts *hit = bsearch(name, rows, n, sizeof *rows, named_cmp);
+	int found = hit != NULL;
+	if (found) {
+		*row = (uint32_t)(hit - rows);
+	} else {
+		char *shown = pft_agg_shown_name(name, len);
+		for (size_t i = 0; shown != NULL && !found && i < n; i++) {
+			char *other = pft_agg_shown_name(rows[i].name, strlen(rows[i].name));
+			if (other != NULL && strcmp(other, shown) == 0) {
+				*row = (uint32_t)i;
+				found = 1;
+			}
+			free(other);
+		}
+		if (shown == NULL)
+			found = -1;
+		free(shown);
+	}
+	free(name);
+	return found;
+}
+
+struct row_vec {
+	struct row_cell *v;
+	size_t n, cap;
+};
+
+static struct row_cell *row_push(struct row_vec *vec)
+{
+	if (vec->n == vec->cap) {
+		size_t cap = vec->cap ? vec->cap * 2 : 256;
+		struct row_cell *v = realloc(vec->v, cap * sizeof *v);
+		if (v == NULL)
+			return NULL;
+		vec->v = v;
+		vec->cap = cap;
+	}
+	struct row_cell *c = &vec->v[vec->n++];
+	memset(c, 0, sizeof *c);
+	return c;
+}
+
+/* Sorts vec and sums rows with equal keys. */
+static void row_sum(struct row_vec *vec)
+{
+	if (vec->n == 0)
+		return;
+	qsort(vec->v, vec->n, sizeof *vec->v, row_cell_cmp);
+	size_t m = 0;
+	for (size_t i = 1; i < vec->n; i++) {
+		if (row_cell_cmp(&vec->v[m], &vec->v[i]) == 0) {
+			for (int k = 0; k < 4; k++)
+				vec->v[m].v[k] += vec->v[i].v[k];
+		} else {
+			vec->v[++m] = vec->v[i];
+		}
+	}
+	vec->n = m + 1;
+}
+
+/* The result row of a cell's name, memoised on the name pointer. */
+struct row_memo {
+	const char *name;
+	uint32_t row;
+	int found;
+};
+
+static int cell_row(const struct pft_result *out, struct row_memo *memo, unsigned scope,
+		    const char *name, uint32_t len, uint32_t *row)
+{
+	if (memo[scope].name != name) {
+		const struct pft_named_counts *rows = scope == PFT_SCOPE_DOMAIN ? out->domains : out->relays;
+		size_t n = scope == PFT_SCOPE_DOMAIN ? out->n_domains : out->n_relays;
+		uint32_t r = 0;
+		int found = row_of(rows, n, name, len, &r);
+		if (found < 0)
+			return -1;
+		memo[scope] = (struct row_memo){name, r, found};
+	}
+	*row = memo[scope].row;
+	return memo[scope].found;
+}
+
+/* Builds the series of scope from the sorted, summed cells and DSN rows. */
+static enum pft_status build_scope(const struct row_vec *cells, const struct row_vec *dsn,
+				   unsigned scope, const struct pft_named_counts *rows,
+				   struct pft_scope_series **out, size_t *n_out)
+{
+	size_t n_series = 0;
+	for (size_t i = 0; i < cells->n; i++)
+		if (cells->v[i].scope == scope &&
+		    (i == 0 || cells->v[i - 1].scope != scope || cells->v[i - 1].row != cells->v[i].row))
+			n_series++;
+	*out = calloc(n_series ? n_series : 1, sizeof **out);
+	*n_out = 0;
+	if (*out == NULL)
+		return PFT_ERR_NOMEM;
+	size_t i = 0, j = 0;
+	while (i < cells->n && cells->v[i].scope < scope)
+		i++;
+	while (j < dsn->n && dsn->v[j].scope < scope)
+		j++;
+	while (i < cells->n && cells->v[i].scope == scope) {
+		const uint32_t row = cells->v[i].row;
+		size_t end = i;
+		while (end < cells->n && cells->v[end].scope == scope && cells->v[end].row == row)
+			end++;
+		while (j < dsn->n && dsn->v[j].scope == scope && dsn->v[j].row < row)
+			j++;
+		size_t dend = j;
+		while (dend < dsn->n && dsn->v[dend].scope == scope && dsn->v[dend].row == row)
+			dend++;
+		struct pft_scope_series *s = &(*out)[(*n_out)++];
+		if (rows != NULL && (s->name = strdup(rows[row].name)) == NULL)
+			return PFT_ERR_NOMEM;
+		s->cells = malloc((end - i) * sizeof *s->cells);
+		s->dsn = malloc((dend > j ? dend - j : 1) * sizeof *s->dsn);
+		if (s->cells == NULL || s->dsn == NULL)
+			return PFT_ERR_NOMEM;
+		for (; i < end; i++) {
+			const struct row_cell *c = &cells->v[i];
+			s->cells[s->n_cells++] = (struct pft_hour_cell){c->hour, c->v[0], c->v[1],
+									c->v[2], c->v[3]};
+		}
+		for (; j < dend; j++) {
+			const struct row_cell *c = &dsn->v[j];
+			s->dsn[s->n_dsn++] = (struct pft_hour_dsn){c->hour, c->code, c->status, c->v[0]};
+		}
+	}
+	return PFT_OK;
+}
+
+enum pft_status pft_agg_series_export(const struct pft_agg *agg, pft_stamp_resolve_fn resolve,
+				      const void *ctx, struct pft_result *out)
+{
+	struct row_vec cells = {0}, dsn = {0};
+	struct row_memo memo[PFT_SCOPE_COUNT] = {{0}};
+	enum pft_status status = PFT_OK;
+	PFT_STRMAP_FOREACH(&agg->hours, e)
+	{
+		pft_stamp s;
+		memcpy(&s, e->key, sizeof s);
+		const struct pft_counts *c = e->value;
+		uint64_t attempts = 0;
+		for (int k = 0; k < PFT_DS_COUNT; k++)
+			attempts += c->attempts[k];
+		if (s == PFT_STAMP_NONE || attempts == 0)
+			continue;
+		struct row_cell *r = row_push(&cells);
+		if (r == NULL) {
+			status = PFT_ERR_NOMEM;
+			goto done;
+		}
+		*r = (struct row_cell){.scope = PFT_SCOPE_SERVER,
+				       .hour = hour_number(resolve(ctx, s)),
+				       .v = {attempts, c->attempts[PFT_DS_SENT],
+					     c->attempts[PFT_DS_DEFERRED], c->attempts[PFT_DS_BOUNCED]}};
+	}
+	PFT_STRMAP_FOREACH(&agg->series.cells, e)
+	{
+		const struct series_cell *c = e->value;
+		const struct series_key *k = (const void *)e->key;
+		/* A fold taken back (modular counts) may leave a cell at zero: no hour of data,
+		 * and one that another split of the input would not have. */
+		if (k->hour == PFT_STAMP_NONE || c->attempts == 0)
+			continue;
+		uint32_t row;
+		int found = cell_row(out, memo, c->scope, c->name, c->name_len, &row);
+		if (found < 0) {
+			status = PFT_ERR_NOMEM;
+			goto done;
+		}
+		if (!found)
+			continue; /* cannot happen: every name of a cell is a row */
+		struct row_cell *r = row_push(&cells);
+		if (r == NULL) {
+			status = PFT_ERR_NOMEM;
+			goto done;
+		}
+		*r = (struct row_cell){.scope = c->scope, .row = row,
+				       .hour = hour_number(resolve(ctx, k->hour)),
+				       .v = {c->attempts, c->sent, c->deferred, c->bounced}};
+	}
+	PFT_STRMAP_FOREACH(&agg->series.dsn, e)
+	{
+		const struct dsn_cell *c = e->value;
+		struct dsn_key k;
+		memcpy(&k, e->key, sizeof k);
+		if (k.hour == PFT_STAMP_NONE || c->attempts == 0)
+			continue;
+		uint32_t row = 0;
+		if (c->scope != PFT_SCOPE_SERVER) {
+			int found = cell_row(out, memo, c->scope, c->name, c->name_len, &row);
+			if (found < 0) {
+				status = PFT_ERR_NOMEM;
+				goto done;
+			}
+			if (!found)
+				continue;
+		}
+		struct row_cell *r = row_push(&dsn);
+		if (r == NULL) {
+			status = PFT_ERR_NOMEM;
+			goto done;
+		}
+		*r = (struct row_cell){.scope = c->scope, .status = (uint8_t)k.status, .row = row,
+				       .hour = hour_number(resolve(ctx, k.hour)), .code = k.code,
+				       .v = {c->attempts}};
+	}
+	row_sum(&cells);
+	row_sum(&dsn);
+	struct pft_scope_series *server = NULL;
+	size_t n_server = 0;
+	status = build_scope(&cells, &dsn, PFT_SCOPE_SERVER, NULL, &server, &n_server);
+	if (n_server > 0)
+		out->series_server = server[0];
+	free(server);
+	if (status == PFT_OK)
+		status = build_scope(&cells, &dsn, PFT_SCOPE_DOMAIN, out->domains,
+				     &out->series_domains, &out->n_series_domains);
+	if (status == PFT_OK)
+		status = build_scope(&cells, &dsn, PFT_SCOPE_RELAY, out->relays, &out->series_relays,
+				     &out->n_series_relays);
+done:
+	free(cells.v);
+	free(dsn.v);
+	return status;
+}
+
+/* ---- free ---------------------------------------------------------------------------------- */
+
+static void series_free(struct pft_scope_series *s)
+{
+	free(s->name);
+	free(s->cells);
+	free(s->dsn);
+}
+
+void pft_result_free_series(struct pft_result *r)
+{
+	series_free(&r->series_server);
+	for (size_t i = 0; i < r->n_series_domains; i++)
+		series_free(&r->series_domains[i]);
+	free(r->series_domains);
+	for (size_t i = 0; i < r->n_series_relays; i++)
+		series_free(&r->series_relays[i]);
+	free(r->series_relays);
+	for (size_t i = 0; i < r->n_findings; i++) {
+		free(r->findings[i].name);
+		for (int k = 0; k < r->findings[i].n_top_reasons; k++)
+			free(r->findings[i].top_reasons[k].key);
+	}
+	free(r->findings);
+}
