@@ -67,10 +67,9 @@ static inline unsigned char lower(unsigned char c)
 	return cls[c] & K_UPPER ? (unsigned char)(c + ('a' - 'A')) : c;
 }
 
-/* [p, e) equals the lower-case word w, ignoring case. */
-static int word_is(cp p, cp e, const char *w)
+/* [p, e) equals the lower-case word w (of n bytes), ignoring case. */
+static int word_is_n(cp p, cp e, const char *w, size_t n)
 {
-	size_t n = strlen(w);
 	if ((size_t)(e - p) != n)
 		return 0;
 	for (size_t i = 0; i < n; i++)
@@ -78,6 +77,7 @@ static int word_is(cp p, cp e, const char *w)
 			return 0;
 	return 1;
 }
+#define word_is(p, e, lit) word_is_n((p), (e), (lit), sizeof(lit) - 1)
 
 /* ---- the key being written --------------------------------------------------------------- */
 
@@ -88,9 +88,9 @@ struct key {
 	int space;          /* white space since the last token */
 	int full;           /* a token did not fit: the key ends */
 	cp local_fail;      /* no bare address starts before this byte */
-	cp run_p, run_q;    /* the last word scanned, [run_p, run_q): it holds no ID (a word
-			     * that does is one <id>), and it is read again after a number
-			     * in it became a placeholder; keeping its end makes that O(1) */
+	cp run_p, run_q;    /* the last word scanned, [run_p, run_q): read again after a
+			     * number in it became a placeholder (it holds no ID then: a word
+			     * that does is one <id>); keeping its end makes that O(1) */
 	char ml[12];        /* the first multi-line reply prefix ("550" + "5.7.1") */
 	size_t ml_len;
 };
@@ -134,12 +134,12 @@ static void put_lower(struct key *k, cp s, size_t n)
 
 /* The key so far ends with the word lit (at its start or after a space), and white space
  * followed it in the text. */
-static int after_word(const struct key *k, const char *lit)
+static int after_word_n(const struct key *k, const char *lit, size_t n)
 {
-	const size_t n = strlen(lit);
 	return k->space && k->len >= n && memcmp(k->out + k->len - n, lit, n) == 0 &&
 	       (k->len == n || k->out[k->len - n - 1] == ' ');
 }
+#define after_word(k, lit) after_word_n((k), (lit), sizeof(lit) - 1)
 
 /* ---- literals ---------------------------------------------------------------------------- */
 
@@ -331,13 +331,21 @@ static cp date_time(cp p, cp end)
 /* Top labels that name a file, not a domain ("main.cf", "answer.html"). */
 static int file_extension(cp p, cp e)
 {
-	static const char *const ext[] = {"html", "htm",  "php",  "txt", "cf",  "conf", "db",
-					  "cdb",  "lmdb", "pem",  "crt", "log", "json", "xml",
-					  "cgi",  "jsp",  "asp",  "aspx", "gz", "zst",  "pid"};
-	for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++)
-		if (word_is(p, e, ext[i]))
-			return 1;
-	return 0;
+	switch (e - p) {
+	case 2:
+		return word_is(p, e, "cf") || word_is(p, e, "db") || word_is(p, e, "gz");
+	case 3:
+		return word_is(p, e, "htm") || word_is(p, e, "php") || word_is(p, e, "txt") ||
+		       word_is(p, e, "cdb") || word_is(p, e, "pem") || word_is(p, e, "crt") ||
+		       word_is(p, e, "log") || word_is(p, e, "xml") || word_is(p, e, "cgi") ||
+		       word_is(p, e, "jsp") || word_is(p, e, "asp") || word_is(p, e, "zst") ||
+		       word_is(p, e, "pid");
+	case 4:
+		return word_is(p, e, "html") || word_is(p, e, "conf") || word_is(p, e, "lmdb") ||
+		       word_is(p, e, "json") || word_is(p, e, "aspx");
+	default:
+		return 0;
+	}
 }
 
 enum { NOT_HOST, HOST, HOST_DOT_EXT };
@@ -636,20 +644,32 @@ static cp walk(struct key *k, cp p, cp e, cp end)
 	return stretch(k, p, e, end, 1);
 }
 
-/* A word at p (a letter or digit): a URL, NAME[ADDR], a host name, an ID, or words and
- * numbers. */
-static cp word(struct key *k, cp p, cp end)
+/* The end of the word (letters, digits, '.', '-', '_') at p; *rest = whether p is inside the
+ * last word scanned (after a number of it became a placeholder), whose end is known; *any =
+ * the OR of the classes of its bytes, and '.' as K_SPACE (a word holds none: the bit is free),
+ * so that words without a dot or a digit skip the tests that need one. */
+#define K_DOT K_SPACE
+static cp word_end(struct key *k, cp p, cp end, int *rest, unsigned *any)
 {
-	cp q = p;
-	const int rest = p > k->run_p && p < k->run_q; /* the rest of the last word */
-	if (rest) {
-		q = k->run_q;
-	} else {
-		while (q < end && (cls[*q] & K_WORD))
-			q++;
-		k->run_p = p;
-		k->run_q = q;
+	*rest = p > k->run_p && p < k->run_q;
+	if (*rest) {
+		*any = K_DOT | K_DIGIT; /* look again: a word read again is cheap to test */
+		return k->run_q;
 	}
+	cp q = p;
+	unsigned or = 0;
+	for (; q < end && (cls[*q] & K_WORD); q++)
+		or |= *q == '.' ? K_DOT : cls[*q];
+	k->run_p = p;
+	k->run_q = q;
+	*any = or;
+	return q;
+}
+
+/* The word [p, q) at p (a letter or digit): a URL, NAME[ADDR], a host name, an ID, or words
+ * and numbers. */
+static cp word(struct key *k, cp p, cp q, int rest, unsigned any, cp end)
+{
 	cp e = q;
 	while (!is_alnum(e[-1]))
 		e--;
@@ -663,7 +683,7 @@ static cp word(struct key *k, cp p, cp end)
 		}
 	}
 	cp ext = NULL;
-	switch (host_shape(p, e, &ext)) {
+	switch (any & K_DOT ? host_shape(p, e, &ext) : NOT_HOST) {
 	case HOST:
 		put_host(k, p, e);
 		return e;
@@ -672,6 +692,10 @@ static cp word(struct key *k, cp p, cp end)
 		return ext;
 	default:
 		break;
+	}
+	if (!(any & K_DIGIT)) { /* words: no ID, no number */
+		put(k, p, (size_t)(e - p));
+		return e;
 	}
 	if (!rest && has_id(p, e)) { /* the rest of a word has the word's pieces: no ID */
 		PUT(k, "<id>");
@@ -747,13 +771,15 @@ static cp quoted(cp p, cp end)
 
 size_t pft_reason_key(const char *text, size_t len, char *out, size_t cap)
 {
+	if (len == 0)
+		return 0;
 	struct key k;
 	memset(&k, 0, sizeof k);
 	k.out = out;
 	k.cap = cap;
 	cp p = (cp)text;
 	const cp end = p + len;
-	k.local_fail = p;
+	k.local_fail = k.run_p = k.run_q = p;
 	while (p < end && !k.full) {
 		const unsigned c = *p, cl = cls[c];
 		if (cl & K_SPACE) {
@@ -791,18 +817,34 @@ size_t pft_reason_key(const char *text, size_t len, char *out, size_t cap)
 			p = r;
 			continue;
 		}
+		if (cl & K_ALNUM) {
+			/* An address or an IPv6 address goes on past the word: only then is it
+			 * looked for (the local part of an address holds all of the word). */
+			int rest;
+			unsigned any;
+			const cp q = word_end(&k, p, end, &rest, &any);
+			if (q < end && (*q == '@' || (cls[*q] & K_LOCAL)) && p >= k.local_fail &&
+			    (r = bare_addr(&k, p, end)) != NULL) {
+				PUT(&k, "<addr>");
+				p = r;
+				continue;
+			}
+			if ((cl & K_HEX) && q < end && *q == ':' && (r = ipv6_at(p, end)) != NULL) {
+				PUT(&k, "<ip>");
+				p = r;
+				continue;
+			}
+			p = word(&k, p, q, rest, any, end);
+			continue;
+		}
 		if ((cl & K_LOCAL) && p >= k.local_fail && (r = bare_addr(&k, p, end)) != NULL) {
 			PUT(&k, "<addr>");
 			p = r;
 			continue;
 		}
-		if (((cl & K_HEX) || c == ':') && (r = ipv6_at(p, end)) != NULL) {
+		if (c == ':' && (r = ipv6_at(p, end)) != NULL) {
 			PUT(&k, "<ip>");
 			p = r;
-			continue;
-		}
-		if (cl & K_ALNUM) {
-			p = word(&k, p, end);
 			continue;
 		}
 		put(&k, p, 1);

@@ -173,6 +173,8 @@ Test(reason, nul_bytes_are_white_space)
 	size_t n = pft_reason_key(text, sizeof text - 1, out, sizeof out);
 	cr_assert_eq(n, strlen("550 5.7.1 bad text"));
 	cr_assert(memcmp(out, "550 5.7.1 bad text", n) == 0, "%.*s", (int)n, out);
+	cr_assert_eq(pft_reason_key(NULL, 0, out, sizeof out), 0);
+	cr_assert_eq(pft_reason_key("\0\0\0", 3, out, sizeof out), 0);
 }
 
 Test(reason, reads_only_len_bytes)
