@@ -44,6 +44,14 @@ struct pft_agg {
 	size_t reasons_admitted[3];        /* keys (not overflow entries) per map, for the cap */
 	int reasons_capped;                /* a merge destination: new keys past the cap overflow */
 	uint64_t reason_seq;               /* order of first sight within this aggregate */
+	struct pft_reason_seen {           /* the attempt pft_agg_see_attempt saw last, and its
+					    * cells: the count that follows takes no lookup */
+		const char *raw, *to;      /* raw == NULL: none */
+		uint32_t raw_n, to_n;
+		pft_dsn dsn;
+		enum pft_reason_status status;
+		struct pft_reason_cell *cells[3];
+	} reason_seen;
 	struct pft_reason_cache *reason_cache; /* raw reason -> key (allocated on first use) */
 };
 
@@ -101,6 +109,18 @@ PFT_MUST_CHECK enum pft_status pft_agg_count_reason(struct pft_agg *agg,
 						    enum pft_reason_status status, pft_dsn dsn,
 						    struct pft_slice to, struct pft_slice reason,
 						    uint64_t times);
+
+/*! pft_agg_count_attempt_reason() : the reason of a deferred, bounced or softbounce attempt
+ *  (pft_agg_count_reason; other statuses have none). Called by pft_agg_count_attempt. */
+PFT_MUST_CHECK enum pft_status pft_agg_count_attempt_reason(struct pft_agg *agg,
+							    const struct pft_attempt *a);
+
+/*! pft_agg_see_attempt() : notes a deferred, bounced or softbounce attempt's reason where it
+ *  is read (in input order, whatever the filters later decide), so that each key's sample is
+ *  the first raw reason in input order even when attempts are counted out of order (held for
+ *  a lifecycle filter, folded by the merge, a fold taken back). Counts nothing; a count of
+ *  the same attempt into agg right after it costs no lookup. */
+PFT_MUST_CHECK enum pft_status pft_agg_see_attempt(struct pft_agg *agg, const struct pft_attempt *a);
 
 /*! pft_agg_count_reject() : counts a reject-like or policy record (an event with an action
  *  word: PFT_EV_REJECT, or PFT_EV_POSTFIX_INFO for hold, reject_warning, filter...) by

@@ -170,14 +170,5 @@ enum pft_status pft_agg_count_attempt(struct pft_agg *agg, const struct pft_atte
 	by_relay->attempts[st] += times;
 	by_hour->attempts[st] += times;
 	PFT_TRY(pft_agg_series_count(agg, a, st, by_domain, dn, by_relay));
-	switch (st) {
-	case PFT_DS_DEFERRED:
-		return pft_agg_count_reason(agg, PFT_RS_DEFERRED, a->dsn, a->to, a->reason, times);
-	case PFT_DS_BOUNCED:
-		return pft_agg_count_reason(agg, PFT_RS_BOUNCED, a->dsn, a->to, a->reason, times);
-	case PFT_DS_SOFTBOUNCE:
-		return pft_agg_count_reason(agg, PFT_RS_SOFTBOUNCE, a->dsn, a->to, a->reason, times);
-	default:
-		return PFT_OK;
-	}
+	return pft_agg_count_attempt_reason(agg, a);
 }

@@ -2,8 +2,15 @@
  * recipient domain and DSN code, each key with the first raw reason as a sample), and
  * reject-like and policy records by action, stage, source daemon and reply code.
  *
+ * Samples: a delivery's reason is "seen" where its line is read (pft_agg_see_attempt: the cells
+ * are made, with the raw text as sample, count 0), before any filter holds the attempt for its
+ * lifecycle or the merge folds it or takes a fold back; parts merge in input order and keep
+ * the first sample, so each key's sample is its first raw reason in input order however the
+ * input was cut. Cells that stay at count 0 (seen, never counted) are not reported.
+ *
  * Cost: the key (pft_reason_key) is needed once per reasoned record, not per line, and raw
- * reason -> key is cached (a small direct-mapped cache per aggregate).
+ * reason -> key is cached (a small direct-mapped cache per aggregate); the count that follows
+ * a see reuses its cells.
  *
  * Memory: a part keeps every key of its chunk. The merged aggregate admits keys in input
  * order up to PFT_REASON_CAP_* per map; the counts of keys past the cap go to their group's
@@ -71,6 +78,7 @@ void pft_agg_reasons_init(struct pft_agg *agg)
 	pft_strmap_init(&agg->reasons_dsn, sizeof(struct pft_reason_cell));
 	pft_strmap_init(&agg->reject_codes, sizeof(uint64_t));
 	memset(agg->reasons_admitted, 0, sizeof agg->reasons_admitted);
+	memset(&agg->reason_seen, 0, sizeof agg->reason_seen);
 	agg->reasons_capped = 0;
 	agg->reason_seq = 0;
 	agg->reason_cache = NULL;
@@ -152,10 +160,11 @@ static char *sample_of(struct pft_slice raw)
 static enum pft_status add_overflow(struct pft_strmap *map, int m, const char *key,
 				    uint64_t count);
 
-/* Counts under prefix + status + key in map m. */
+/* Counts under prefix + status + key in map m; *out (if non-NULL) is the cell, or NULL when
+ * the count went to the overflow entry. */
 static enum pft_status count_in(struct pft_agg *agg, int m, const void *prefix, size_t plen,
 				uint8_t status, const struct reason_key *k, struct pft_slice raw,
-				uint64_t times)
+				uint64_t times, struct pft_reason_cell **out)
 {
 	char buf[2 + 256 + 1 + KEY_MAX];
 	size_t n = 0;
@@ -167,6 +176,8 @@ static enum pft_status count_in(struct pft_agg *agg, int m, const void *prefix, 
 		memcpy(buf + n, k->p, k->n);
 	n += k->n;
 	struct pft_strmap *map = map_of(agg, m);
+	if (out != NULL)
+		*out = NULL;
 	if (agg->reasons_capped && agg->reasons_admitted[m] >= map_cap[m] &&
 	    pft_strmap_find(map, buf, n, hash) == NULL)
 		return add_overflow(map, m, buf, times);
@@ -181,6 +192,8 @@ static enum pft_status count_in(struct pft_agg *agg, int m, const void *prefix, 
 		agg->reasons_admitted[m]++;
 	}
 	cell->count += times;
+	if (out != NULL)
+		*out = cell;
 	return PFT_OK;
 }
 
@@ -191,29 +204,95 @@ static int is_reject_status(enum pft_reason_status status)
 	return status >= PFT_RS_REJECT;
 }
 
-enum pft_status pft_agg_count_reason(struct pft_agg *agg, enum pft_reason_status status,
-				     pft_dsn dsn, struct pft_slice to, struct pft_slice reason,
-				     uint64_t times)
+/* Counts `times` (0: only makes the cells, with their samples) in the three maps; the cells
+ * are left in cells[] (NULL: none, or the overflow entry). */
+static enum pft_status count_all(struct pft_agg *agg, enum pft_reason_status status, pft_dsn dsn,
+				 struct pft_slice to, struct pft_slice reason, uint64_t times,
+				 struct pft_reason_cell *cells[3])
 {
 	struct reason_key k;
 	if (!key_of(agg, reason, &k))
 		return PFT_ERR_NOMEM;
 	agg->reason_seq++;
+	cells[MAP_DOMAIN] = cells[MAP_DSN] = NULL;
 	const uint8_t st = (uint8_t)status;
-	PFT_TRY(count_in(agg, MAP_STATUS, &st, 1, st, &k, reason, times));
+	PFT_TRY(count_in(agg, MAP_STATUS, &st, 1, st, &k, reason, times, &cells[MAP_STATUS]));
 	if (is_reject_status(status))
 		return PFT_OK; /* the domain and DSN breakdowns are of delivery attempts */
 	unsigned char domain[2 + 256];
 	const size_t dn = pft_domain_key(to.p, to.n, (char *)domain + 2, 256);
 	domain[0] = (unsigned char)(dn >> 8);
 	domain[1] = (unsigned char)dn;
-	PFT_TRY(count_in(agg, MAP_DOMAIN, domain, 2 + dn, st, &k, reason, times));
+	PFT_TRY(count_in(agg, MAP_DOMAIN, domain, 2 + dn, st, &k, reason, times,
+			 &cells[MAP_DOMAIN]));
 	if (dsn != 0) {
 		/* Big-endian, so that byte order is code order. */
 		const unsigned char prefix[4] = {(unsigned char)(dsn >> 24), (unsigned char)(dsn >> 16),
 						 (unsigned char)(dsn >> 8), (unsigned char)dsn};
-		PFT_TRY(count_in(agg, MAP_DSN, prefix, 4, st, &k, reason, times));
+		PFT_TRY(count_in(agg, MAP_DSN, prefix, 4, st, &k, reason, times, &cells[MAP_DSN]));
 	}
+	return PFT_OK;
+}
+
+static int same_slice(struct pft_slice a, const char *p, uint32_t n)
+{
+	return a.p == p && a.n == n;
+}
+
+enum pft_status pft_agg_count_reason(struct pft_agg *agg, enum pft_reason_status status,
+				     pft_dsn dsn, struct pft_slice to, struct pft_slice reason,
+				     uint64_t times)
+{
+	struct pft_reason_seen *seen = &agg->reason_seen;
+	if (seen->raw != NULL && same_slice(reason, seen->raw, seen->raw_n) &&
+	    same_slice(to, seen->to, seen->to_n) && seen->dsn == dsn && seen->status == status) {
+		/* The attempt pft_agg_see_attempt has just seen (same bytes of the chunk). */
+		for (int m = 0; m < N_MAPS; m++)
+			if (seen->cells[m] != NULL)
+				seen->cells[m]->count += times;
+		return PFT_OK;
+	}
+	struct pft_reason_cell *cells[3];
+	return count_all(agg, status, dsn, to, reason, times, cells);
+}
+
+/* The reason status of a delivery status, or PFT_RS_COUNT for none. */
+static enum pft_reason_status delivery_reason_status(enum pft_dstatus status)
+{
+	switch (pft_attempt_status(status)) {
+	case PFT_DS_DEFERRED: return PFT_RS_DEFERRED;
+	case PFT_DS_BOUNCED: return PFT_RS_BOUNCED;
+	case PFT_DS_SOFTBOUNCE: return PFT_RS_SOFTBOUNCE;
+	default: return PFT_RS_COUNT;
+	}
+}
+
+enum pft_status pft_agg_count_attempt_reason(struct pft_agg *agg, const struct pft_attempt *a)
+{
+	const enum pft_reason_status status = delivery_reason_status(a->status);
+	if (status == PFT_RS_COUNT)
+		return PFT_OK;
+	return pft_agg_count_reason(agg, status, a->dsn, a->to, a->reason, a->times);
+}
+
+enum pft_status pft_agg_see_attempt(struct pft_agg *agg, const struct pft_attempt *a)
+{
+	const enum pft_reason_status status = delivery_reason_status(a->status);
+	if (status == PFT_RS_COUNT)
+		return PFT_OK;
+	struct pft_reason_seen *seen = &agg->reason_seen;
+	seen->raw = NULL;
+	PFT_TRY(count_all(agg, status, a->dsn, a->to, a->reason, 0, seen->cells));
+	if (seen->cells[MAP_STATUS] == NULL || seen->cells[MAP_DOMAIN] == NULL ||
+	    (a->dsn != 0 && seen->cells[MAP_DSN] == NULL))
+		return PFT_OK; /* past the cap (an overflow entry): no shortcut */
+	*seen = (struct pft_reason_seen){.raw = a->reason.p ? a->reason.p : "",
+					 .raw_n = a->reason.n,
+					 .to = a->to.p,
+					 .to_n = a->to.n,
+					 .dsn = a->dsn,
+					 .status = status,
+					 .cells = {seen->cells[0], seen->cells[1], seen->cells[2]}};
 	return PFT_OK;
 }
 

@@ -11,23 +11,18 @@
 #include "pftally/result.h"
 
 struct series_key {
-	const void *name;       /* the name's counts cell in the aggregate's map */
+	const void *name; /* the name's counts cell in the aggregate's map */
 	pft_stamp hour;
 };
 
 struct series_cell {
 	uint64_t attempts, sent, deferred, bounced;
-	const char *name;       /* the map's copy of the name (its key) */
+	const char *name; /* the map's copy of the name (its key) */
 	uint32_t name_len;
-	uint8_t scope;          /* PFT_SCOPE_DOMAIN or PFT_SCOPE_RELAY */
+	uint8_t scope; /* PFT_SCOPE_DOMAIN or PFT_SCOPE_RELAY */
 };
 
-struct dsn_key {
-	const void *name;       /* NULL: the server */
-	pft_stamp hour;
-	pft_dsn code;
-	uint32_t status;
-};
+#define dsn_key pft_series_dsn_key
 _Static_assert(sizeof(struct dsn_key) == 24, "no padding in a hashed key");
 
 struct dsn_cell {
@@ -42,6 +37,7 @@ void pft_agg_series_init(struct pft_agg_series *s)
 	pft_strmap_init(&s->cells, sizeof(struct series_cell));
 	pft_strmap_init(&s->dsn, sizeof(struct dsn_cell));
 	memset(s->cache, 0, sizeof s->cache);
+	memset(s->dsn_cache, 0, sizeof s->dsn_cache);
 }
 
 void pft_agg_series_free(struct pft_agg_series *s)
@@ -49,6 +45,7 @@ void pft_agg_series_free(struct pft_agg_series *s)
 	pft_strmap_free(&s->cells);
 	pft_strmap_free(&s->dsn);
 	memset(s->cache, 0, sizeof s->cache);
+	memset(s->dsn_cache, 0, sizeof s->dsn_cache);
 }
 
 static struct pft_strmap *names_of(struct pft_agg *agg, unsigned scope)
@@ -59,7 +56,7 @@ static struct pft_strmap *names_of(struct pft_agg *agg, unsigned scope)
 /* The cell of (name, hour): from the cache (most attempts go to a few names in the same
  * hour), else the map. */
 static struct series_cell *cell_of(struct pft_agg *agg, const void *name, unsigned scope,
-				   size_t name_len, pft_stamp hour)
+                                   size_t name_len, pft_stamp hour)
 {
 	struct pft_agg_series *s = &agg->series;
 	const uintptr_t p = (uintptr_t)name;
@@ -69,7 +66,7 @@ static struct series_cell *cell_of(struct pft_agg *agg, const void *name, unsign
 	const struct series_key key = {name, hour};
 	int added;
 	struct series_cell *c = pft_strmap_upsert(&s->cells, &key, sizeof key,
-						  pft_hash_bytes(&key, sizeof key, 0), &added);
+	                                          pft_hash_bytes(&key, sizeof key, 0), &added);
 	if (c == NULL)
 		return NULL;
 	if (added) {
@@ -82,11 +79,11 @@ static struct series_cell *cell_of(struct pft_agg *agg, const void *name, unsign
 }
 
 static enum pft_status dsn_add(struct pft_strmap *map, const struct dsn_key *key, const char *name,
-			       uint32_t name_len, unsigned scope, uint64_t n)
+                               uint32_t name_len, unsigned scope, uint64_t n)
 {
 	int added;
 	struct dsn_cell *c =
-		pft_strmap_upsert(map, key, sizeof *key, pft_hash_bytes(key, sizeof *key, 0), &added);
+	    pft_strmap_upsert(map, key, sizeof *key, pft_hash_bytes(key, sizeof *key, 0), &added);
 	if (c == NULL)
 		return PFT_ERR_NOMEM;
 	if (added) {
@@ -95,6 +92,33 @@ static enum pft_status dsn_add(struct pft_strmap *map, const struct dsn_key *key
 		c->scope = (uint8_t)scope;
 	}
 	c->attempts += n;
+	return PFT_OK;
+}
+
+/* dsn_add() behind a cache of the last cell of each name: a domain's deferrals tend to repeat
+ * one code for hours. */
+static enum pft_status dsn_count(struct pft_agg_series *s, const struct dsn_key *key,
+                                 const char *name, uint32_t name_len, unsigned scope, uint64_t n)
+{
+	const uintptr_t p = (uintptr_t)key->name;
+	struct pft_series_dsn_cache *slot = &s->dsn_cache[(p >> 4 ^ p >> 11) % PFT_SERIES_CACHE];
+	if (slot->cell != NULL && memcmp(&slot->key, key, sizeof *key) == 0) {
+		((struct dsn_cell *)slot->cell)->attempts += n;
+		return PFT_OK;
+	}
+	int added;
+	struct dsn_cell *c = pft_strmap_upsert(&s->dsn, key, sizeof *key,
+	                                       pft_hash_bytes(key, sizeof *key, 0), &added);
+	if (c == NULL)
+		return PFT_ERR_NOMEM;
+	if (added) {
+		c->name = name;
+		c->name_len = name_len;
+		c->scope = (uint8_t)scope;
+	}
+	c->attempts += n;
+	memcpy(&slot->key, key, sizeof *key);
+	slot->cell = c;
 	return PFT_OK;
 }
 
@@ -107,8 +131,8 @@ static void cell_count(struct series_cell *c, enum pft_dstatus st, uint64_t time
 }
 
 enum pft_status pft_agg_series_count(struct pft_agg *agg, const struct pft_attempt *a,
-				     enum pft_dstatus st, const struct pft_counts *by_domain,
-				     size_t domain_len, const struct pft_counts *by_relay)
+                                     enum pft_dstatus st, const struct pft_counts *by_domain,
+                                     size_t domain_len, const struct pft_counts *by_relay)
 {
 	const pft_stamp hour = pft_stamp_hour(a->when);
 	struct series_cell *d = cell_of(agg, by_domain, PFT_SCOPE_DOMAIN, domain_len, hour);
@@ -119,13 +143,11 @@ enum pft_status pft_agg_series_count(struct pft_agg *agg, const struct pft_attem
 	cell_count(r, st, a->times);
 	if ((st != PFT_DS_DEFERRED && st != PFT_DS_BOUNCED) || a->dsn == 0)
 		return PFT_OK;
-	struct pft_strmap *map = &agg->series.dsn;
-	PFT_TRY(dsn_add(map, &(struct dsn_key){NULL, hour, a->dsn, st}, NULL, 0, PFT_SCOPE_SERVER,
-			a->times));
-	PFT_TRY(dsn_add(map, &(struct dsn_key){by_domain, hour, a->dsn, st}, d->name, d->name_len,
-			PFT_SCOPE_DOMAIN, a->times));
-	return dsn_add(map, &(struct dsn_key){by_relay, hour, a->dsn, st}, r->name, r->name_len,
-		       PFT_SCOPE_RELAY, a->times);
+	/* The server's codes are its domains' (every attempt has one): summed at export. */
+	PFT_TRY(dsn_count(&agg->series, &(struct dsn_key){by_domain, hour, a->dsn, st}, d->name,
+	                  d->name_len, PFT_SCOPE_DOMAIN, a->times));
+	return dsn_count(&agg->series, &(struct dsn_key){by_relay, hour, a->dsn, st}, r->name,
+	                 r->name_len, PFT_SCOPE_RELAY, a->times);
 }
 
 /* ---- merge ------------------------------------------------------------------------------- */
@@ -138,7 +160,7 @@ struct name_memo {
 };
 
 static const void *dst_name(struct pft_agg *dst, struct name_memo *memo, const char *name,
-			    uint32_t len, unsigned scope)
+                            uint32_t len, unsigned scope)
 {
 	if (memo[scope].src == name)
 		return memo[scope].dst;
@@ -150,7 +172,8 @@ static const void *dst_name(struct pft_agg *dst, struct name_memo *memo, const c
 	return cell;
 }
 
-enum pft_status pft_agg_series_add(struct pft_agg *dst, const struct pft_agg *src, int32_t year_shift)
+enum pft_status pft_agg_series_add(struct pft_agg *dst, const struct pft_agg *src,
+                                   int32_t year_shift)
 {
 	struct name_memo memo[PFT_SCOPE_COUNT] = {{0}};
 	PFT_STRMAP_FOREACH(&src->series.cells, e)
@@ -162,8 +185,9 @@ enum pft_status pft_agg_series_add(struct pft_agg *dst, const struct pft_agg *sr
 			return PFT_ERR_NOMEM;
 		const struct series_key key = {name, pft_stamp_shift_year(k->hour, year_shift)};
 		int added;
-		struct series_cell *to = pft_strmap_upsert(&dst->series.cells, &key, sizeof key,
-							   pft_hash_bytes(&key, sizeof key, 0), &added);
+		struct series_cell *to =
+		    pft_strmap_upsert(&dst->series.cells, &key, sizeof key,
+		                      pft_hash_bytes(&key, sizeof key, 0), &added);
 		if (to == NULL)
 			return PFT_ERR_NOMEM;
 		if (added) {
@@ -182,15 +206,11 @@ enum pft_status pft_agg_series_add(struct pft_agg *dst, const struct pft_agg *sr
 		struct dsn_key key;
 		memcpy(&key, e->key, sizeof key);
 		key.hour = pft_stamp_shift_year(key.hour, year_shift);
-		const char *name = NULL;
-		if (from->scope != PFT_SCOPE_SERVER) {
-			key.name = dst_name(dst, memo, from->name, from->name_len, from->scope);
-			if (key.name == NULL)
-				return PFT_ERR_NOMEM;
-			name = memo[from->scope].dst_name;
-		}
-		PFT_TRY(dsn_add(&dst->series.dsn, &key, name, from->name_len, from->scope,
-				from->attempts));
+		key.name = dst_name(dst, memo, from->name, from->name_len, from->scope);
+		if (key.name == NULL)
+			return PFT_ERR_NOMEM;
+		PFT_TRY(dsn_add(&dst->series.dsn, &key, memo[from->scope].dst_name, from->name_len,
+		                from->scope, from->attempts));
 	}
 	/* dst's cache points at dst's cells, which stay where they are: still valid. */
 	return PFT_OK;
@@ -218,8 +238,11 @@ struct pft_civil pft_hour_civil(int64_t hour)
 	const unsigned d = doy - (153 * mp + 2) / 5 + 1;
 	const unsigned m = mp < 10 ? mp + 3 : mp - 9;
 	const int64_t y = (int64_t)yoe + era * 400 + (m <= 2);
-	return (struct pft_civil){.year = (int16_t)y, .month = (uint8_t)m, .day = (uint8_t)d,
-				  .hour = (uint8_t)h, .year_known = 1};
+	return (struct pft_civil){.year = (int16_t)y,
+	                          .month = (uint8_t)m,
+	                          .day = (uint8_t)d,
+	                          .hour = (uint8_t)h,
+	                          .year_known = 1};
 }
 
 const char *pft_scope_name(enum pft_scope scope)
@@ -237,11 +260,11 @@ const char *pft_finding_kind_name(enum pft_finding_kind kind)
 /* One exported cell or DSN count, before sorting and summing. */
 struct row_cell {
 	uint8_t scope;
-	uint8_t status;         /* DSN rows */
-	uint32_t row;           /* index in out->domains / out->relays; 0 for the server */
+	uint8_t status; /* DSN rows */
+	uint32_t row;   /* index in out->domains / out->relays; 0 for the server */
 	int64_t hour;
-	pft_dsn code;           /* DSN rows */
-	uint64_t v[4];          /* attempts, sent, deferred, bounced; DSN rows: v[0] */
+	pft_dsn code;  /* DSN rows */
+	uint64_t v[4]; /* attempts, sent, deferred, bounced; DSN rows: v[0] */
 };
 
 static int row_cell_cmp(const void *a, const void *b)
@@ -266,7 +289,7 @@ static int named_cmp(const void *key, const void *row)
 /* The result row a name of the aggregate went to: rows are named as the merge names them
  * (NUL bytes as 0xFF), and names that writers would show alike are one row (merge.c). */
 static int row_of(const struct pft_named_counts *rows, size_t n, const char *key, uint32_t len,
-		  uint32_t *row)
+                  uint32_t *row)
 {
 	char *name = malloc((size_t)len + 1);
 	if (name == NULL)
@@ -334,38 +357,44 @@ static void row_sum(struct row_vec *vec)
 	vec->n = m + 1;
 }
 
-/* The result row of a cell's name, memoised on the name pointer. */
+/* The result row of a cell's name, found once per name: memo maps the address of the name
+ * (the aggregate's copy, the same for all its cells) to it. */
 struct row_memo {
-	const char *name;
 	uint32_t row;
-	int found;
+	int found; /* 1, or 0 for a name without a row (cannot happen) */
 };
 
-static int cell_row(const struct pft_result *out, struct row_memo *memo, unsigned scope,
-		    const char *name, uint32_t len, uint32_t *row)
+static int cell_row(const struct pft_result *out, struct pft_strmap *memo, unsigned scope,
+                    const char *name, uint32_t len, uint32_t *row)
 {
-	if (memo[scope].name != name) {
-		const struct pft_named_counts *rows = scope == PFT_SCOPE_DOMAIN ? out->domains : out->relays;
+	int added;
+	struct row_memo *m = pft_strmap_upsert(memo, &name, sizeof name,
+	                                       pft_hash_bytes(&name, sizeof name, 0), &added);
+	if (m == NULL)
+		return -1;
+	if (added) {
+		const struct pft_named_counts *rows =
+		    scope == PFT_SCOPE_DOMAIN ? out->domains : out->relays;
 		size_t n = scope == PFT_SCOPE_DOMAIN ? out->n_domains : out->n_relays;
-		uint32_t r = 0;
-		int found = row_of(rows, n, name, len, &r);
-		if (found < 0)
+		m->found = row_of(rows, n, name, len, &m->row);
+		if (m->found < 0) {
+			m->found = 0;
 			return -1;
-		memo[scope] = (struct row_memo){name, r, found};
+		}
 	}
-	*row = memo[scope].row;
-	return memo[scope].found;
+	*row = m->row;
+	return m->found;
 }
 
 /* Builds the series of scope from the sorted, summed cells and DSN rows. */
 static enum pft_status build_scope(const struct row_vec *cells, const struct row_vec *dsn,
-				   unsigned scope, const struct pft_named_counts *rows,
-				   struct pft_scope_series **out, size_t *n_out)
+                                   unsigned scope, const struct pft_named_counts *rows,
+                                   struct pft_scope_series **out, size_t *n_out)
 {
 	size_t n_series = 0;
 	for (size_t i = 0; i < cells->n; i++)
-		if (cells->v[i].scope == scope &&
-		    (i == 0 || cells->v[i - 1].scope != scope || cells->v[i - 1].row != cells->v[i].row))
+		if (cells->v[i].scope == scope && (i == 0 || cells->v[i - 1].scope != scope ||
+		                                   cells->v[i - 1].row != cells->v[i].row))
 			n_series++;
 	*out = calloc(n_series ? n_series : 1, sizeof **out);
 	*n_out = 0;
@@ -395,22 +424,24 @@ static enum pft_status build_scope(const struct row_vec *cells, const struct row
 			return PFT_ERR_NOMEM;
 		for (; i < end; i++) {
 			const struct row_cell *c = &cells->v[i];
-			s->cells[s->n_cells++] = (struct pft_hour_cell){c->hour, c->v[0], c->v[1],
-									c->v[2], c->v[3]};
+			s->cells[s->n_cells++] =
+			    (struct pft_hour_cell){c->hour, c->v[0], c->v[1], c->v[2], c->v[3]};
 		}
 		for (; j < dend; j++) {
 			const struct row_cell *c = &dsn->v[j];
-			s->dsn[s->n_dsn++] = (struct pft_hour_dsn){c->hour, c->code, c->status, c->v[0]};
+			s->dsn[s->n_dsn++] =
+			    (struct pft_hour_dsn){c->hour, c->code, c->status, c->v[0]};
 		}
 	}
 	return PFT_OK;
 }
 
 enum pft_status pft_agg_series_export(const struct pft_agg *agg, pft_stamp_resolve_fn resolve,
-				      const void *ctx, struct pft_result *out)
+                                      const void *ctx, struct pft_result *out)
 {
 	struct row_vec cells = {0}, dsn = {0};
-	struct row_memo memo[PFT_SCOPE_COUNT] = {{0}};
+	struct pft_strmap memo;
+	pft_strmap_init(&memo, sizeof(struct row_memo));
 	enum pft_status status = PFT_OK;
 	PFT_STRMAP_FOREACH(&agg->hours, e)
 	{
@@ -428,9 +459,10 @@ enum pft_status pft_agg_series_export(const struct pft_agg *agg, pft_stamp_resol
 			goto done;
 		}
 		*r = (struct row_cell){.scope = PFT_SCOPE_SERVER,
-				       .hour = hour_number(resolve(ctx, s)),
-				       .v = {attempts, c->attempts[PFT_DS_SENT],
-					     c->attempts[PFT_DS_DEFERRED], c->attempts[PFT_DS_BOUNCED]}};
+		                       .hour = hour_number(resolve(ctx, s)),
+		                       .v = {attempts, c->attempts[PFT_DS_SENT],
+		                             c->attempts[PFT_DS_DEFERRED],
+		                             c->attempts[PFT_DS_BOUNCED]}};
 	}
 	PFT_STRMAP_FOREACH(&agg->series.cells, e)
 	{
@@ -441,7 +473,7 @@ enum pft_status pft_agg_series_export(const struct pft_agg *agg, pft_stamp_resol
 		if (k->hour == PFT_STAMP_NONE || c->attempts == 0)
 			continue;
 		uint32_t row;
-		int found = cell_row(out, memo, c->scope, c->name, c->name_len, &row);
+		int found = cell_row(out, &memo, c->scope, c->name, c->name_len, &row);
 		if (found < 0) {
 			status = PFT_ERR_NOMEM;
 			goto done;
@@ -453,9 +485,10 @@ enum pft_status pft_agg_series_export(const struct pft_agg *agg, pft_stamp_resol
 			status = PFT_ERR_NOMEM;
 			goto done;
 		}
-		*r = (struct row_cell){.scope = c->scope, .row = row,
-				       .hour = hour_number(resolve(ctx, k->hour)),
-				       .v = {c->attempts, c->sent, c->deferred, c->bounced}};
+		*r = (struct row_cell){.scope = c->scope,
+		                       .row = row,
+		                       .hour = hour_number(resolve(ctx, k->hour)),
+		                       .v = {c->attempts, c->sent, c->deferred, c->bounced}};
 	}
 	PFT_STRMAP_FOREACH(&agg->series.dsn, e)
 	{
@@ -465,23 +498,28 @@ enum pft_status pft_agg_series_export(const struct pft_agg *agg, pft_stamp_resol
 		if (k.hour == PFT_STAMP_NONE || c->attempts == 0)
 			continue;
 		uint32_t row = 0;
-		if (c->scope != PFT_SCOPE_SERVER) {
-			int found = cell_row(out, memo, c->scope, c->name, c->name_len, &row);
-			if (found < 0) {
-				status = PFT_ERR_NOMEM;
-				goto done;
-			}
-			if (!found)
-				continue;
-		}
-		struct row_cell *r = row_push(&dsn);
-		if (r == NULL) {
+		int found = cell_row(out, &memo, c->scope, c->name, c->name_len, &row);
+		if (found < 0) {
 			status = PFT_ERR_NOMEM;
 			goto done;
 		}
-		*r = (struct row_cell){.scope = c->scope, .status = (uint8_t)k.status, .row = row,
-				       .hour = hour_number(resolve(ctx, k.hour)), .code = k.code,
-				       .v = {c->attempts}};
+		if (!found)
+			continue;
+		const int64_t hour = hour_number(resolve(ctx, k.hour));
+		/* a domain's codes count for the server too */
+		for (int server = 0; server <= (c->scope == PFT_SCOPE_DOMAIN); server++) {
+			struct row_cell *r = row_push(&dsn);
+			if (r == NULL) {
+				status = PFT_ERR_NOMEM;
+				goto done;
+			}
+			*r = (struct row_cell){.scope = server ? PFT_SCOPE_SERVER : c->scope,
+			                       .status = (uint8_t)k.status,
+			                       .row = server ? 0 : row,
+			                       .hour = hour,
+			                       .code = k.code,
+			                       .v = {c->attempts}};
+		}
 	}
 	row_sum(&cells);
 	row_sum(&dsn);
@@ -493,11 +531,12 @@ enum pft_status pft_agg_series_export(const struct pft_agg *agg, pft_stamp_resol
 	free(server);
 	if (status == PFT_OK)
 		status = build_scope(&cells, &dsn, PFT_SCOPE_DOMAIN, out->domains,
-				     &out->series_domains, &out->n_series_domains);
+		                     &out->series_domains, &out->n_series_domains);
 	if (status == PFT_OK)
-		status = build_scope(&cells, &dsn, PFT_SCOPE_RELAY, out->relays, &out->series_relays,
-				     &out->n_series_relays);
+		status = build_scope(&cells, &dsn, PFT_SCOPE_RELAY, out->relays,
+		                     &out->series_relays, &out->n_series_relays);
 done:
+	pft_strmap_free(&memo);
 	free(cells.v);
 	free(dsn.v);
 	return status;

@@ -408,6 +408,8 @@ static enum pft_status count_record(struct pft_part *part, const struct pft_even
 	}
 	if (ev->kind == PFT_EV_DELIVERY) {
 		const struct pft_attempt attempt = pft_attempt_of(ev, when);
+		/* reason samples in input order, whatever is held or folded later (agg_reasons.c) */
+		PFT_TRY(pft_agg_see_attempt(&part->agg, &attempt));
 		return count_attempt(part, &attempt, life, decided);
 	}
 	return PFT_OK;

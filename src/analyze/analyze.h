@@ -25,21 +25,21 @@
  *  bounce finding is a run of consecutive hours each with a bounce rate >= bounce_factor x its
  *  baseline and, on its own, unlikely in the same sense. */
 PFT_MUST_CHECK enum pft_status pft_findings_of_series(const struct pft_scope_series *s,
-						      enum pft_scope scope,
-						      const struct pft_findings_options *o,
-						      struct pft_finding **v, size_t *n);
+                                                      enum pft_scope scope,
+                                                      const struct pft_findings_options *o,
+                                                      struct pft_finding **v, size_t *n);
 
 /*! pft_findings_compute() : the findings of the server and of the top o->top domains and
  *  relays by attempts (o NULL: PFT_FINDINGS_DEFAULTS), sorted by start hour, kind, scope and
  *  name. @return the malloc'd array in *out (free with pft_findings_free). */
 PFT_MUST_CHECK enum pft_status pft_findings_compute(const struct pft_result *r,
-						    const struct pft_findings_options *o,
-						    struct pft_finding **out, size_t *n_out);
+                                                    const struct pft_findings_options *o,
+                                                    struct pft_finding **out, size_t *n_out);
 
 /*! pft_findings_attach() : computes the findings and stores them in r (findings, n_findings,
  *  findings_options, findings_done = 1), replacing earlier ones; pft_result_free frees them. */
 PFT_MUST_CHECK enum pft_status pft_findings_attach(struct pft_result *r,
-						   const struct pft_findings_options *o);
+                                                   const struct pft_findings_options *o);
 
 /*! pft_findings_free() : frees an array of findings. */
 void pft_findings_free(struct pft_finding *v, size_t n);

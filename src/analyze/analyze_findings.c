@@ -11,7 +11,7 @@
 /* ---- the trailing window: sorted rates of the counting hours ------------------------------ */
 
 struct window {
-	double *sorted;         /* rates, ascending */
+	double *sorted; /* rates, ascending */
 	size_t n;
 };
 
@@ -56,8 +56,8 @@ static double window_median(const struct window *w)
 /* Per hour: its baseline (the median; -1 when there is none) and what counted against it. */
 struct hour_eval {
 	double median;
-	double expected;        /* the count expected: attempts x the larger of the median, the
-				 * window's pooled rate and the floor */
+	double expected; /* the count expected: attempts x the larger of the median, the
+	                  * window's pooled rate and the floor */
 	int elevated;
 };
 
@@ -86,8 +86,8 @@ static double surprise(double k, double l)
  * are the hours before h. */
 #define PFT_FINDINGS_MIN_SAME_HOUR 3
 
-static double same_hour_median(const struct pft_scope_series *s, size_t i, enum pft_finding_kind kind,
-			       const struct pft_findings_options *o)
+static double same_hour_median(const struct pft_scope_series *s, size_t i,
+                               enum pft_finding_kind kind, const struct pft_findings_options *o)
 {
 	double v[32];
 	size_t n = 0, hi = i;
@@ -102,8 +102,8 @@ static double same_hour_median(const struct pft_scope_series *s, size_t i, enum 
 				end = mid;
 		}
 		hi = lo;
-		if (lo < i && s->cells[lo].hour == h - back && s->cells[lo].attempts >= o->min_volume &&
-		    s->cells[lo].attempts > 0) {
+		if (lo < i && s->cells[lo].hour == h - back &&
+		    s->cells[lo].attempts >= o->min_volume && s->cells[lo].attempts > 0) {
 			const double r = rate_of(&s->cells[lo], kind);
 			size_t at = n++;
 			while (at > 0 && v[at - 1] > r) { /* insertion sort */
@@ -119,8 +119,8 @@ static double same_hour_median(const struct pft_scope_series *s, size_t i, enum 
 }
 
 static void evaluate(const struct pft_scope_series *s, enum pft_finding_kind kind,
-		     const struct pft_findings_options *o, struct window *w, size_t *queue,
-		     struct hour_eval *ev)
+                     const struct pft_findings_options *o, struct window *w, size_t *queue,
+                     struct hour_eval *ev)
 {
 	const double factor = kind == PFT_FINDING_DEFER_RATE ? o->defer_factor : o->bounce_factor;
 	size_t head = 0, tail = 0; /* queue[head..tail): counting hours in the window, in order */
@@ -128,7 +128,8 @@ static void evaluate(const struct pft_scope_series *s, enum pft_finding_kind kin
 	w->n = 0;
 	for (size_t i = 0; i < s->n_cells; i++) {
 		const struct pft_hour_cell *c = &s->cells[i];
-		while (head < tail && s->cells[queue[head]].hour < c->hour - (int64_t)o->baseline_hours) {
+		while (head < tail &&
+		       s->cells[queue[head]].hour < c->hour - (int64_t)o->baseline_hours) {
 			const struct pft_hour_cell *old = &s->cells[queue[head]];
 			window_remove(w, rate_of(old, kind));
 			sum_attempts -= old->attempts;
@@ -143,8 +144,8 @@ static void evaluate(const struct pft_scope_series *s, enum pft_finding_kind kin
 		if (w->n > 0 && w->n >= o->min_history) {
 			e->median = window_median(w);
 			/* Mail has a daily rhythm: at night fresh mail is scarce while the deferred
-			 * queue is retried as always, so a night's defer rate is compared with other
-			 * nights too. */
+			 * queue is retried as always, so a night's defer rate is compared with
+			 * other nights too. */
 			if (o->same_hour) {
 				const double night = same_hour_median(s, i, kind, o);
 				e->median = night > e->median ? night : e->median;
@@ -187,7 +188,8 @@ static enum pft_status top_dsn(const struct pft_scope_series *s, struct pft_find
 		else
 			hi = mid;
 	}
-	for (size_t i = lo; i < s->n_dsn && s->dsn[i].hour < f->start_hour + (int64_t)f->hours; i++) {
+	for (size_t i = lo; i < s->n_dsn && s->dsn[i].hour < f->start_hour + (int64_t)f->hours;
+	     i++) {
 		const struct pft_hour_dsn *d = &s->dsn[i];
 		if (d->status != status)
 			continue;
@@ -234,19 +236,23 @@ static enum pft_status push(struct pft_finding **v, size_t *n, const struct pft_
 
 /* The run of cells [first, last] as a finding, if it is one. */
 static enum pft_status run_end(const struct pft_scope_series *s, enum pft_scope scope,
-			       enum pft_finding_kind kind, const struct pft_findings_options *o,
-			       const struct hour_eval *ev, size_t first, size_t last,
-			       struct pft_finding **v, size_t *n)
+                               enum pft_finding_kind kind, const struct pft_findings_options *o,
+                               const struct hour_eval *ev, size_t first, size_t last,
+                               struct pft_finding **v, size_t *n)
 {
 	const uint32_t hours = (uint32_t)(last - first + 1);
 	if (kind == PFT_FINDING_DEFER_RATE && hours < o->min_hours)
 		return PFT_OK;
-	struct pft_finding f = {.kind = kind, .scope = scope,
-				.start_hour = s->cells[first].hour, .hours = hours,
-				.peak_hour = s->cells[first].hour, .peak_rate = -1,
-				.baseline = ev[first].median};
+	struct pft_finding f = {.kind = kind,
+	                        .scope = scope,
+	                        .start_hour = s->cells[first].hour,
+	                        .hours = hours,
+	                        .peak_hour = s->cells[first].hour,
+	                        .peak_rate = -1,
+	                        .baseline = ev[first].median};
 	const double factor = kind == PFT_FINDING_DEFER_RATE ? o->defer_factor : o->bounce_factor;
-	f.threshold = factor * (ev[first].median > o->rate_floor ? ev[first].median : o->rate_floor);
+	f.threshold =
+	    factor * (ev[first].median > o->rate_floor ? ev[first].median : o->rate_floor);
 	double expected = 0;
 	for (size_t i = first; i <= last; i++) {
 		const struct pft_hour_cell *c = &s->cells[i];
@@ -276,20 +282,21 @@ static enum pft_status run_end(const struct pft_scope_series *s, enum pft_scope 
 /* Bounce spikes are hours that stand out on their own: an elevated hour that is not
  * surprising by itself does not count, and does not join its neighbours. */
 static int spike_hour(const struct pft_hour_cell *c, const struct hour_eval *e,
-		      const struct pft_findings_options *o)
+                      const struct pft_findings_options *o)
 {
 	return e->elevated && surprise((double)c->bounced, e->expected) >= -log(o->max_chance);
 }
 
 static enum pft_status scan_kind(const struct pft_scope_series *s, enum pft_scope scope,
-				 enum pft_finding_kind kind, const struct pft_findings_options *o,
-				 const struct hour_eval *ev, struct pft_finding **v, size_t *n)
+                                 enum pft_finding_kind kind, const struct pft_findings_options *o,
+                                 const struct hour_eval *ev, struct pft_finding **v, size_t *n)
 {
 	size_t first = 0;
 	int in_run = 0;
 	for (size_t i = 0; i < s->n_cells; i++) {
-		const int hit = kind == PFT_FINDING_DEFER_RATE ? ev[i].elevated
-							       : spike_hour(&s->cells[i], &ev[i], o);
+		const int hit = kind == PFT_FINDING_DEFER_RATE
+		                    ? ev[i].elevated
+		                    : spike_hour(&s->cells[i], &ev[i], o);
 		const int next_hour = in_run && s->cells[i].hour == s->cells[i - 1].hour + 1;
 		if (in_run && !(hit && next_hour)) {
 			PFT_TRY(run_end(s, scope, kind, o, ev, first, i - 1, v, n));
@@ -306,8 +313,8 @@ static enum pft_status scan_kind(const struct pft_scope_series *s, enum pft_scop
 }
 
 enum pft_status pft_findings_of_series(const struct pft_scope_series *s, enum pft_scope scope,
-				       const struct pft_findings_options *o, struct pft_finding **v,
-				       size_t *n)
+                                       const struct pft_findings_options *o, struct pft_finding **v,
+                                       size_t *n)
 {
 	if (s->n_cells == 0)
 		return PFT_OK;
@@ -351,9 +358,9 @@ static int series_by_name(const void *key, const void *elem)
 }
 
 static enum pft_status scan_top(const struct pft_named_counts *rows, size_t n_rows,
-				const struct pft_scope_series *series, size_t n_series,
-				enum pft_scope scope, const struct pft_findings_options *o,
-				struct pft_finding **v, size_t *n)
+                                const struct pft_scope_series *series, size_t n_series,
+                                enum pft_scope scope, const struct pft_findings_options *o,
+                                struct pft_finding **v, size_t *n)
 {
 	if (n_rows == 0 || o->top == 0)
 		return PFT_OK;
@@ -366,7 +373,7 @@ static enum pft_status scan_top(const struct pft_named_counts *rows, size_t n_ro
 	enum pft_status status = PFT_OK;
 	for (size_t i = 0; status == PFT_OK && i < n_rows && i < o->top; i++) {
 		const struct pft_scope_series *s =
-			bsearch(order[i]->name, series, n_series, sizeof *series, series_by_name);
+		    bsearch(order[i]->name, series, n_series, sizeof *series, series_by_name);
 		if (s != NULL)
 			status = pft_findings_of_series(s, scope, o, v, n);
 	}
@@ -409,19 +416,19 @@ static int group_by_name(const void *key, const void *elem)
 }
 
 static const struct pft_reason_group *reason_group(const struct pft_result *r,
-						   const struct pft_finding *f)
+                                                   const struct pft_finding *f)
 {
 	if (f->scope == PFT_SCOPE_DOMAIN)
 		return r->n_reasons_by_domain
-			       ? bsearch(f->name, r->reasons_by_domain, r->n_reasons_by_domain,
-					 sizeof *r->reasons_by_domain, group_by_name)
-			       : NULL;
+		           ? bsearch(f->name, r->reasons_by_domain, r->n_reasons_by_domain,
+		                     sizeof *r->reasons_by_domain, group_by_name)
+		           : NULL;
 	if (f->n_top_dsn == 0)
 		return NULL;
 	char code[16];
 	const pft_dsn d = f->top_dsn[0].code;
 	snprintf(code, sizeof code, "%u.%u.%u", PFT_DSN_CLASS(d), PFT_DSN_SUBJECT(d),
-		 PFT_DSN_DETAIL(d));
+	         PFT_DSN_DETAIL(d));
 	for (size_t i = 0; i < r->n_reasons_by_dsn; i++)
 		if (strcmp(r->reasons_by_dsn[i].name, code) == 0)
 			return &r->reasons_by_dsn[i];
@@ -434,7 +441,7 @@ static enum pft_status add_reasons(const struct pft_result *r, struct pft_findin
 	if (g == NULL)
 		return PFT_OK;
 	const enum pft_reason_status want =
-		f->kind == PFT_FINDING_DEFER_RATE ? PFT_RS_DEFERRED : PFT_RS_BOUNCED;
+	    f->kind == PFT_FINDING_DEFER_RATE ? PFT_RS_DEFERRED : PFT_RS_BOUNCED;
 	f->reasons_of = f->scope == PFT_SCOPE_DOMAIN ? PFT_REASONS_DOMAIN : PFT_REASONS_DSN;
 	/* rows are by count, descending, then key */
 	for (size_t i = 0; i < g->n_rows && f->n_top_reasons < PFT_FINDING_TOP_REASONS; i++) {
@@ -449,21 +456,23 @@ static enum pft_status add_reasons(const struct pft_result *r, struct pft_findin
 	return PFT_OK;
 }
 
-enum pft_status pft_findings_compute(const struct pft_result *r, const struct pft_findings_options *o,
-				     struct pft_finding **out, size_t *n_out)
+enum pft_status pft_findings_compute(const struct pft_result *r,
+                                     const struct pft_findings_options *o, struct pft_finding **out,
+                                     size_t *n_out)
 {
 	const struct pft_findings_options defaults = PFT_FINDINGS_DEFAULTS;
 	if (o == NULL)
 		o = &defaults;
 	struct pft_finding *v = NULL;
 	size_t n = 0;
-	enum pft_status status = pft_findings_of_series(&r->series_server, PFT_SCOPE_SERVER, o, &v, &n);
+	enum pft_status status =
+	    pft_findings_of_series(&r->series_server, PFT_SCOPE_SERVER, o, &v, &n);
 	if (status == PFT_OK)
 		status = scan_top(r->domains, r->n_domains, r->series_domains, r->n_series_domains,
-				  PFT_SCOPE_DOMAIN, o, &v, &n);
+		                  PFT_SCOPE_DOMAIN, o, &v, &n);
 	if (status == PFT_OK)
 		status = scan_top(r->relays, r->n_relays, r->series_relays, r->n_series_relays,
-				  PFT_SCOPE_RELAY, o, &v, &n);
+		                  PFT_SCOPE_RELAY, o, &v, &n);
 	for (size_t i = 0; status == PFT_OK && i < n; i++)
 		status = add_reasons(r, &v[i]);
 	if (status != PFT_OK) {

@@ -19,7 +19,8 @@ static int factor(const char *opt, const char *arg, double *out)
 	errno = 0;
 	double v = strtod(arg, &end);
 	if (errno || end == arg || *end != '\0' || !isfinite(v) || v < 1 || v > 1000) {
-		fprintf(stderr, "pftally: --%s wants a factor from 1 to 1000, not '%s'\n", opt, arg);
+		fprintf(stderr, "pftally: --%s wants a factor from 1 to 1000, not '%s'\n", opt,
+		        arg);
 		return -1;
 	}
 	*out = v;
@@ -27,7 +28,7 @@ static int factor(const char *opt, const char *arg, double *out)
 }
 
 static int count(const char *opt, const char *arg, unsigned long lo, unsigned long hi,
-		 uint32_t *out)
+                 uint32_t *out)
 {
 	char *end;
 	errno = 0;
@@ -52,16 +53,10 @@ int cli_findings_option(struct cli_findings *f, int c, const char *arg)
 		return count("findings-min-hours", arg, 1, 8760, &o->min_hours);
 	case CLI_OPT_FINDINGS_MIN_VOLUME:
 		return count("findings-min-volume", arg, 1, 100000000, &o->min_volume);
-	case CLI_OPT_FINDINGS_TOP:
-		return count("findings-top", arg, 0, 1000000, &o->top);
-	case CLI_OPT_NO_FINDINGS:
-		f->disabled = 1;
-		return 1;
-	case CLI_OPT_FAIL_ON_FINDINGS:
-		f->fail = 1;
-		return 1;
-	default:
-		return 0;
+	case CLI_OPT_FINDINGS_TOP: return count("findings-top", arg, 0, 1000000, &o->top);
+	case CLI_OPT_NO_FINDINGS: f->disabled = 1; return 1;
+	case CLI_OPT_FAIL_ON_FINDINGS: f->fail = 1; return 1;
+	default: return 0;
 	}
 }
 

@@ -22,6 +22,7 @@ enum {
 };
 
 /* Entries for main.c's struct option table. */
+/* clang-format off */
 #define CLI_FINDINGS_LONGOPTS                                                                      \
 	{"findings-defer-factor", required_argument, NULL, CLI_OPT_FINDINGS_DEFER_FACTOR},         \
 	{"findings-bounce-factor", required_argument, NULL, CLI_OPT_FINDINGS_BOUNCE_FACTOR},       \
@@ -30,13 +31,14 @@ enum {
 	{"findings-top", required_argument, NULL, CLI_OPT_FINDINGS_TOP},                           \
 	{"no-findings", no_argument, NULL, CLI_OPT_NO_FINDINGS},                                   \
 	{"fail-on-findings", no_argument, NULL, CLI_OPT_FAIL_ON_FINDINGS},
+/* clang-format on */
 
 #define CLI_EXIT_FINDINGS 4 /* --fail-on-findings, and there is a finding */
 
 struct cli_findings {
 	struct pft_findings_options options;
-	int disabled;           /* --no-findings */
-	int fail;               /* --fail-on-findings */
+	int disabled; /* --no-findings */
+	int fail;     /* --fail-on-findings */
 };
 
 void cli_findings_init(struct cli_findings *f);

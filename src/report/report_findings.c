@@ -48,42 +48,47 @@ void report_findings_text(FILE *out, const struct pft_result *r, int color)
 	else
 		fprintf(out, "Findings: %zu", r->n_findings);
 	fputs(color ? "\033[0m" : "", out);
-	fprintf(out,
-		"  (defer rate >= %gx its %u-hour median for >= %u h; bounce rate >= %gx in an hour;"
-		" hours with >= %u attempts; server, top %u domains and relays)\n",
-		o->defer_factor, o->baseline_hours, o->min_hours, o->bounce_factor, o->min_volume,
-		o->top);
+	fprintf(
+	    out,
+	    "  (defer rate >= %gx its %u-hour median for >= %u h; bounce rate >= %gx in an hour;"
+	    " hours with >= %u attempts; server, top %u domains and relays)\n",
+	    o->defer_factor, o->baseline_hours, o->min_hours, o->bounce_factor, o->min_volume,
+	    o->top);
 	for (size_t i = 0; i < r->n_findings; i++) {
 		const struct pft_finding *f = &r->findings[i];
 		char start[32], end[32], peak[32];
 		hour_text(f->start_hour, start);
 		hour_text(f->start_hour + f->hours, end);
 		hour_text(f->peak_hour, peak);
-		fprintf(out, "  %-12s %-6s ", pft_finding_kind_name(f->kind), pft_scope_name(f->scope));
+		fprintf(out, "  %-12s %-6s ", pft_finding_kind_name(f->kind),
+		        pft_scope_name(f->scope));
 		if (f->name != NULL)
 			report_put_text(out, f->name, strlen(f->name), put_plain);
 		else
 			fputs("(all mail)", out);
-		fprintf(out, "\n      %s .. %s (%u h): %s %.1f%% (peak %.1f%% at %s), baseline %.1f%%,"
-			     " %" PRIu64 " of %" PRIu64 " attempts\n",
-			start, end, f->hours, kind_title(f->kind), 100 * f->rate, 100 * f->peak_rate,
-			peak + 11, 100 * f->baseline, finding_count(f), f->attempts);
+		fprintf(out,
+		        "\n      %s .. %s (%u h): %s %.1f%% (peak %.1f%% at %s), baseline %.1f%%,"
+		        " %" PRIu64 " of %" PRIu64 " attempts\n",
+		        start, end, f->hours, kind_title(f->kind), 100 * f->rate,
+		        100 * f->peak_rate, peak + 11, 100 * f->baseline, finding_count(f),
+		        f->attempts);
 		if (f->n_top_dsn > 0) {
 			fputs("      DSN", out);
 			for (int k = 0; k < f->n_top_dsn; k++) {
 				char code[16];
 				report_dsn_label(f->top_dsn[k].code, code);
 				fprintf(out, "%s %s (%" PRIu64 ")", k ? "," : "", code,
-					f->top_dsn[k].attempts);
+				        f->top_dsn[k].attempts);
 			}
 			putc('\n', out);
 		}
 		for (int k = 0; k < f->n_top_reasons; k++) {
 			fprintf(out, "      %s %" PRIu64 "x: ",
-				f->reasons_of == PFT_REASONS_DOMAIN ? "domain reason" : "code reason",
-				f->top_reasons[k].count);
+			        f->reasons_of == PFT_REASONS_DOMAIN ? "domain reason"
+			                                            : "code reason",
+			        f->top_reasons[k].count);
 			report_put_text(out, f->top_reasons[k].key, strlen(f->top_reasons[k].key),
-					put_plain);
+			                put_plain);
 			putc('\n', out);
 		}
 	}
@@ -106,30 +111,32 @@ void report_findings_json(FILE *out, const struct pft_result *r)
 		hour_iso(f->start_hour + f->hours, end);
 		hour_iso(f->peak_hour, peak);
 		fprintf(out, "%s\n    {\"scope\": \"%s\", \"name\": ", i ? "," : "",
-			pft_scope_name(f->scope));
+		        pft_scope_name(f->scope));
 		if (f->name != NULL)
 			pft_json_write_string(out, f->name, strlen(f->name));
 		else
 			fputs("null", out);
 		fprintf(out,
-			", \"kind\": \"%s\", \"start\": \"%s\", \"end\": \"%s\", \"hours\": %u, "
-			"\"rate\": %.6f, \"peak_rate\": %.6f, \"peak_hour\": \"%s\", \"baseline\": %.6f, "
-			"\"threshold\": %.6f, \"attempts\": %" PRIu64 ", \"deferred\": %" PRIu64
-			", \"bounced\": %" PRIu64 ", \"top_dsn\": [",
-			pft_finding_kind_name(f->kind), start, end, f->hours, f->rate, f->peak_rate, peak,
-			f->baseline, f->threshold, f->attempts, f->deferred, f->bounced);
+		        ", \"kind\": \"%s\", \"start\": \"%s\", \"end\": \"%s\", \"hours\": %u, "
+		        "\"rate\": %.6f, \"peak_rate\": %.6f, \"peak_hour\": \"%s\", \"baseline\": "
+		        "%.6f, "
+		        "\"threshold\": %.6f, \"attempts\": %" PRIu64 ", \"deferred\": %" PRIu64
+		        ", \"bounced\": %" PRIu64 ", \"top_dsn\": [",
+		        pft_finding_kind_name(f->kind), start, end, f->hours, f->rate, f->peak_rate,
+		        peak, f->baseline, f->threshold, f->attempts, f->deferred, f->bounced);
 		for (int k = 0; k < f->n_top_dsn; k++) {
 			char code[16];
 			report_dsn_label(f->top_dsn[k].code, code);
-			fprintf(out, "%s{\"code\": \"%s\", \"attempts\": %" PRIu64 "}", k ? ", " : "",
-				code, f->top_dsn[k].attempts);
+			fprintf(out, "%s{\"code\": \"%s\", \"attempts\": %" PRIu64 "}",
+			        k ? ", " : "", code, f->top_dsn[k].attempts);
 		}
 		static const char *const reasons_of[] = {"null", "\"domain\"", "\"dsn\""};
 		fprintf(out, "], \"reasons_of\": %s, \"top_reasons\": [",
-			reasons_of[f->reasons_of < 3 ? f->reasons_of : 0]);
+		        reasons_of[f->reasons_of < 3 ? f->reasons_of : 0]);
 		for (int k = 0; k < f->n_top_reasons; k++) {
 			fputs(k ? ", {\"key\": " : "{\"key\": ", out);
-			pft_json_write_string(out, f->top_reasons[k].key, strlen(f->top_reasons[k].key));
+			pft_json_write_string(out, f->top_reasons[k].key,
+			                      strlen(f->top_reasons[k].key));
 			fprintf(out, ", \"count\": %" PRIu64 "}", f->top_reasons[k].count);
 		}
 		fputs("]}", out);
@@ -167,13 +174,14 @@ void report_findings_html(FILE *out, const struct pft_result *r)
 		return;
 	const struct pft_findings_options *o = &r->findings_options;
 	fputs("<section id=\"findings\">\n<h2>Findings</h2>\n", out);
-	fprintf(out,
-		"<p class=\"sub\">Defer rate &ge; %g&times; its %u-hour median for &ge; %u hours in a"
-		" row; bounce rate &ge; %g&times; its median in an hour; only hours with &ge; %u "
-		"attempts; the server, the top %u domains and the top %u relays. Shaded on the "
-		"charts below.</p>\n",
-		o->defer_factor, o->baseline_hours, o->min_hours, o->bounce_factor, o->min_volume,
-		o->top, o->top);
+	fprintf(
+	    out,
+	    "<p class=\"sub\">Defer rate &ge; %g&times; its %u-hour median for &ge; %u hours in a"
+	    " row; bounce rate &ge; %g&times; its median in an hour; only hours with &ge; %u "
+	    "attempts; the server, the top %u domains and the top %u relays. Shaded on the "
+	    "charts below.</p>\n",
+	    o->defer_factor, o->baseline_hours, o->min_hours, o->bounce_factor, o->min_volume,
+	    o->top, o->top);
 	if (r->n_findings == 0) {
 		fputs("<p id=\"findings-none\">None.</p>\n</section>\n", out);
 		return;
@@ -188,31 +196,36 @@ void report_findings_html(FILE *out, const struct pft_result *r)
 		char start[32], end[32];
 		hour_text(f->start_hour, start);
 		hour_text(f->start_hour + f->hours, end);
-		fprintf(out, "<tr class=\"finding-%s\"><td><i style=\"display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:5px;background:%s\"></i>%s</td><td>%s"
-			     "</td><td class=\"name\">",
-			pft_finding_kind_name(f->kind), band_color(f->kind),
-			pft_finding_kind_name(f->kind), pft_scope_name(f->scope));
+		fprintf(out,
+		        "<tr class=\"finding-%s\"><td><i "
+		        "style=\"display:inline-block;width:10px;height:10px;border-radius:2px;"
+		        "margin-right:5px;background:%s\"></i>%s</td><td>%s"
+		        "</td><td class=\"name\">",
+		        pft_finding_kind_name(f->kind), band_color(f->kind),
+		        pft_finding_kind_name(f->kind), pft_scope_name(f->scope));
 		if (f->name != NULL)
 			html_text(out, f->name);
 		else
 			fputs("(all mail)", out);
-		fprintf(out,
-			"</td><td>%s</td><td>%s</td><td class=\"n\">%u</td><td class=\"n\">%.1f%%</td>"
-			"<td class=\"n\">%.1f%%</td><td class=\"n\">%.1f%%</td><td class=\"n\">%" PRIu64
-			"</td><td>",
-			start, end, f->hours, 100 * f->rate, 100 * f->peak_rate, 100 * f->baseline,
-			f->attempts);
+		fprintf(
+		    out,
+		    "</td><td>%s</td><td>%s</td><td class=\"n\">%u</td><td class=\"n\">%.1f%%</td>"
+		    "<td class=\"n\">%.1f%%</td><td class=\"n\">%.1f%%</td><td class=\"n\">%" PRIu64
+		    "</td><td>",
+		    start, end, f->hours, 100 * f->rate, 100 * f->peak_rate, 100 * f->baseline,
+		    f->attempts);
 		for (int k = 0; k < f->n_top_dsn; k++) {
 			char code[16];
 			report_dsn_label(f->top_dsn[k].code, code);
-			fprintf(out, "%s<code>%s</code> %" PRIu64, k ? "<br>" : "", code,
-				f->top_dsn[k].attempts);
+			fprintf(out, "%s<code>%s</code>&nbsp;%" PRIu64, k ? "<br>" : "", code,
+			        f->top_dsn[k].attempts);
 		}
 		fputs("</td><td>", out);
 		for (int k = 0; k < f->n_top_reasons; k++) {
 			fputs(k ? "<br>" : "", out);
 			html_text(out, f->top_reasons[k].key);
-			fprintf(out, " <span class=\"sub\">(%" PRIu64 ")</span>", f->top_reasons[k].count);
+			fprintf(out, " <span class=\"sub\">(%" PRIu64 ")</span>",
+			        f->top_reasons[k].count);
 		}
 		fputs("</td></tr>\n", out);
 	}
@@ -268,7 +281,7 @@ static size_t bucket_at(const struct report_series *s, const char *label)
 }
 
 void report_findings_bands(FILE *out, const struct pft_result *r, const struct report_series *s,
-			   enum pft_series kind, double x, double y, double w, double h)
+                           enum pft_series kind, double x, double y, double w, double h)
 {
 	if (!r->findings_done || r->n_findings == 0 || s->n == 0)
 		return;
@@ -292,15 +305,15 @@ void report_findings_bands(FILE *out, const struct pft_result *r, const struct r
 		hour_text(f->start_hour, start);
 		hour_text(f->start_hour + f->hours, end);
 		fprintf(out,
-			"<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" fill=\"%s\" "
-			"fill-opacity=\"0.18\" class=\"band-%s\"><title>%s, %s ",
-			x + bw * (double)a, y, bw * (double)(b - a + 1), h, band_color(f->kind),
-			pft_finding_kind_name(f->kind), pft_finding_kind_name(f->kind),
-			pft_scope_name(f->scope));
+		        "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" fill=\"%s\" "
+		        "fill-opacity=\"0.18\" class=\"band-%s\"><title>%s, %s ",
+		        x + bw * (double)a, y, bw * (double)(b - a + 1), h, band_color(f->kind),
+		        pft_finding_kind_name(f->kind), pft_finding_kind_name(f->kind),
+		        pft_scope_name(f->scope));
 		if (f->name != NULL)
 			html_text(out, f->name);
 		fprintf(out, ": %s .. %s, %s %.1f%% (baseline %.1f%%)</title></rect>\n", start, end,
-			kind_title(f->kind), 100 * f->rate, 100 * f->baseline);
+		        kind_title(f->kind), 100 * f->rate, 100 * f->baseline);
 	}
 	fputs("</g>\n", out);
 }

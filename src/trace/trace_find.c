@@ -110,7 +110,7 @@ static size_t needle_find_scalar(const struct pft_trace_needle *nd, const char *
 void pft_trace_qidset_init(struct pft_trace_qidset *s)
 {
 	memset(s, 0, sizeof *s);
-	pft_strmap_init(&s->map, 1);
+	pft_strmap_init(&s->map, sizeof(uint32_t));
 }
 
 void pft_trace_qidset_free(struct pft_trace_qidset *s)
@@ -139,12 +139,25 @@ int pft_trace_qidset_add(struct pft_trace_qidset *s, const char *qid, size_t len
 		return -1;
 	const uint64_t h = qid_hash(qid, len);
 	int added = 0;
-	if (pft_strmap_upsert(&s->map, qid, len, h, &added) == NULL)
+	uint32_t *holders = pft_strmap_upsert(&s->map, qid, len, h, &added);
+	if (holders == NULL)
 		return -1;
+	++*holders;
 	const uint32_t bit = (uint32_t)(h >> 48);
 	s->bloom[bit >> 6] |= 1ull << (bit & 63);
 	s->lengths |= 1u << len;
 	return added;
+}
+
+void pft_trace_qidset_release(struct pft_trace_qidset *s, const char *qid, size_t len)
+{
+	if (len == 0 || len > PFT_TRACE_QID_MAX)
+		return;
+	const uint64_t h = qid_hash(qid, len);
+	uint32_t *holders = pft_strmap_find(&s->map, qid, len, h);
+	/* The bloom bit stays: a false positive the map then rules out. */
+	if (holders != NULL && --*holders == 0)
+		pft_strmap_remove(&s->map, qid, len, h);
 }
 
 int pft_trace_qidset_has(const struct pft_trace_qidset *s, const char *qid, size_t len)
@@ -321,7 +334,7 @@ size_t pft_trace_needle_find(const struct pft_trace_needle *nd, const char *h, s
 size_t pft_trace_qidset_next(const struct pft_trace_qidset *s, const char *h, size_t from,
 			     size_t n)
 {
-	if (s->lengths == 0 || from >= n)
+	if (s->map.count == 0 || from >= n)
 		return n;
 	return kernel()->qidset_next(s, h, from, n);
 }

@@ -37,7 +37,7 @@ size_t pft_trace_needle_find(const struct pft_trace_needle *nd, const char *h, s
 #define PFT_TRACE_QID_MAX 31
 
 struct pft_trace_qidset {
-	struct pft_strmap map;  /* QID -> (unused byte) */
+	struct pft_strmap map;  /* QID -> uint32_t number of holders */
 	uint32_t lengths;       /* bit L: a member of length L */
 	uint64_t *bloom;        /* PFT_TRACE_BLOOM_BITS bits, by hash */
 };
@@ -47,9 +47,13 @@ struct pft_trace_qidset {
 void pft_trace_qidset_init(struct pft_trace_qidset *s);
 void pft_trace_qidset_free(struct pft_trace_qidset *s);
 
-/*! pft_trace_qidset_add() : adds a QID (1..PFT_TRACE_QID_MAX bytes). @return 1 if added, 0
- *  if already there, -1 when out of memory. */
+/*! pft_trace_qidset_add() : adds a holder of a QID (1..PFT_TRACE_QID_MAX bytes). @return 1 if
+ *  the QID is new in the set, 0 if it was there, -1 when out of memory. */
 int pft_trace_qidset_add(struct pft_trace_qidset *s, const char *qid, size_t len);
+
+/*! pft_trace_qidset_release() : drops a holder; the QID leaves the set with its last one (an
+ *  empty set makes the filter free). */
+void pft_trace_qidset_release(struct pft_trace_qidset *s, const char *qid, size_t len);
 
 /*! pft_trace_qidset_has() : @return 1 when qid[0..len) is in the set. */
 int pft_trace_qidset_has(const struct pft_trace_qidset *s, const char *qid, size_t len);

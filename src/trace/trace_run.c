@@ -50,7 +50,10 @@ struct igroup {
 struct key_state {
 	int32_t open;           /* group of the running lifecycle, or NO_GROUP */
 	uint8_t all;            /* every lifecycle of the key is traced */
+	uint8_t in_set;         /* holds its QID in the token set */
 	uint8_t expect;         /* the next lifecycle is a child named before its lines */
+	uint8_t expect_unseen;  /* ... whose earlier lines may be out of the window */
+	uint64_t expect_until;  /* ... if it shows up before this position (0: any time) */
 	enum pft_trace_link expect_kind;
 	uint32_t expect_parent, expect_line;
 	const struct pft_trace_parent_ref *pending_ref;
@@ -220,13 +223,28 @@ static struct host_state *host_get(struct run *r, uint32_t stream, struct pft_sl
 	return hs;
 }
 
-static void set_add(struct run *r, struct pft_slice qid)
+/* The key's lines are to be found by their QID token (once per key). */
+static void set_hold(struct run *r, struct key_state *ks, struct pft_slice qid)
 {
+	if (ks->in_set)
+		return;
 	const int added = pft_trace_qidset_add(&r->set, qid.p, qid.n);
-	if (added < 0)
+	if (added < 0) {
 		r->fail = PFT_ERR_NOMEM;
-	else if (added > 0)
+		return;
+	}
+	ks->in_set = 1;
+	if (added > 0)
 		r->set_changed = 1;
+}
+
+/* A child's lifecycle is over: its QID need not be searched for any more. */
+static void set_release(struct run *r, struct key_state *ks, struct pft_slice qid)
+{
+	if (!ks->in_set || ks->all || ks->expect)
+		return;
+	pft_trace_qidset_release(&r->set, qid.p, qid.n);
+	ks->in_set = 0;
 }
 
 /* ---- groups -------------------------------------------------------------------------------- */
@@ -547,11 +565,9 @@ static void adopt_found(struct run *r, int32_t parent, enum pft_trace_link kind,
 	}
 	r->g[ci].ended = (uint8_t)ended;
 	r->g[ci].open = (uint8_t)!ended;
-	/* The key state may have moved while following (realloc of the map): look it up again. */
-	ks = key_get(r, stream, ev.host, ev.instance, ev.qid, 1);
-	if (ks)
-		ks->open = ended ? NO_GROUP : ci;
-	set_add(r, ev.qid);
+	ks->open = ended ? NO_GROUP : ci;
+	if (!ended)
+		set_hold(r, ks, ev.qid);
 	/* Links logged by the child itself before the current line. */
 	for (size_t i = first; i < f->n && !r->fail; i++) {
 		x = &f->v[i];
@@ -593,16 +609,20 @@ static void follow(struct run *r, int32_t gi, const struct pft_event *ev, enum p
 	lookback(r, ev->host, c, &f, &first, &complete);
 	if (f.n > 0) {
 		adopt_found(r, gi, kind, link_line, &f, first, complete);
-	} else if (kind != PFT_LINK_HOP) {
+	} else if (kind != PFT_LINK_HOP || !complete) {
 		/* Named before its first line (Postfix 3.11 logs the bounce link first). A hop
-		 * whose QID never showed up here is a remote server's queue ID: no link. */
+		 * whose QID never showed up here is a remote server's queue ID: no link; but when
+		 * the window does not reach back far enough to be sure, a line of that QID on this
+		 * host soon after makes it a child whose start was not seen. */
 		struct key_state *ks = key_get(r, stream, ev->host, ev->instance, c, 1);
 		if (ks != NULL) {
 			ks->expect = 1;
+			ks->expect_unseen = (uint8_t)(kind == PFT_LINK_HOP);
+			ks->expect_until = kind == PFT_LINK_HOP ? line_vpos + window : 0;
 			ks->expect_kind = kind;
 			ks->expect_parent = (uint32_t)gi;
 			ks->expect_line = link_line;
-			set_add(r, c);
+			set_hold(r, ks, c);
 		}
 	}
 	free(f.v);
@@ -655,7 +675,7 @@ static void handle_anchor(struct run *r, const char *line, size_t len, const str
 		struct key_state *ks = key_get(r, r->stream, ev->host, ev->instance, ev->qid, 1);
 		if (ks) {
 			ks->all = 1;
-			set_add(r, ev->qid);
+			set_hold(r, ks, ev->qid);
 		}
 		return;
 	}
@@ -685,9 +705,14 @@ static void handle_collect(struct run *r, const char *line, size_t len, const st
 		return;
 	int32_t gi = ks->open;
 	if (gi == NO_GROUP) {
+		const uint64_t vpos = r->cur.vpos + (uint64_t)(line - r->cur.data);
+		if (ks->expect && ks->expect_until && vpos > ks->expect_until) {
+			ks->expect = 0; /* too late: another message that reuses the QID */
+			set_release(r, ks, ev->qid);
+		}
 		if (!ks->all && !ks->expect)
 			return;
-		const int expect = ks->expect;
+		const int expect = ks->expect, unseen = ks->expect_unseen;
 		const uint32_t parent = ks->expect_parent, parent_line = ks->expect_line;
 		const enum pft_trace_link kind = ks->expect_kind;
 		const struct pft_trace_parent_ref *ref = ks->pending_ref;
@@ -696,15 +721,15 @@ static void handle_collect(struct run *r, const char *line, size_t len, const st
 		gi = group_new(r, r->stream, ev);
 		if (gi == NO_GROUP)
 			return;
-		/* group_new may grow the maps: take the key state again. */
-		ks = key_get(r, r->stream, ev->host, ev->instance, ev->qid, 0);
 		ks->open = gi;
 		r->g[gi].open = 1;
 		r->g[gi].matched = (uint8_t)(r->o->query == PFT_TRACE_QID &&
 					     slice_eq(ev->qid, r->o->needle, r->needle_len));
 		r->g[gi].parent_ref = ref;
-		if (expect)
+		if (expect) {
 			link_child(r, (int32_t)parent, gi, kind, parent_line);
+			r->g[gi].start_unseen = (uint8_t)unseen;
+		}
 	}
 	group_append(r, gi, &r->cur, (size_t)(line - r->cur.data), len, ev);
 	if (r->fail)
@@ -713,6 +738,7 @@ static void handle_collect(struct run *r, const char *line, size_t len, const st
 		r->g[gi].open = 0;
 		r->g[gi].ended = 1;
 		ks->open = NO_GROUP;
+		set_release(r, ks, ev->qid);
 	}
 	const enum pft_trace_link kind = r->o->follow ? link_of(ev) : PFT_LINK_NONE;
 	if (kind != PFT_LINK_NONE)

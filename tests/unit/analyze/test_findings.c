@@ -16,7 +16,7 @@
 #include "pft_test.h"
 
 #define PFTALLY "\"${PFT_TEST_PFTALLY:-" PFT_BINARY_DIR "/pftally}\""
-#define PFTGEN PFT_BINARY_DIR "/tools/pftgen"
+#define PFTGEN  PFT_BINARY_DIR "/tools/pftgen"
 
 /* ---- synthetic series ----------------------------------------------------------------------- */
 
@@ -28,7 +28,7 @@ struct series_builder {
 };
 
 static void add_hour(struct series_builder *b, int64_t hour, uint64_t attempts, uint64_t deferred,
-		     uint64_t bounced)
+                     uint64_t bounced)
 {
 	if (b->s.n_cells == b->cap) {
 		b->cap = b->cap ? b->cap * 2 : 64;
@@ -36,12 +36,12 @@ static void add_hour(struct series_builder *b, int64_t hour, uint64_t attempts, 
 		cr_assert_not_null(b->s.cells);
 	}
 	b->s.cells[b->s.n_cells++] = (struct pft_hour_cell){
-		hour, attempts, attempts - deferred - bounced, deferred, bounced};
+	    hour, attempts, attempts - deferred - bounced, deferred, bounced};
 }
 
 /* n hours from `from` with the same counts. */
 static void add_hours(struct series_builder *b, int64_t from, int n, uint64_t attempts,
-		      uint64_t deferred, uint64_t bounced)
+                      uint64_t deferred, uint64_t bounced)
 {
 	for (int i = 0; i < n; i++)
 		add_hour(b, from + i, attempts, deferred, bounced);
@@ -64,7 +64,7 @@ static struct found detect(const struct series_builder *b, const struct pft_find
 	const struct pft_findings_options defaults = PFT_FINDINGS_DEFAULTS;
 	struct found f = {NULL, 0};
 	cr_assert_eq(pft_findings_of_series(&b->s, PFT_SCOPE_SERVER, o ? o : &defaults, &f.v, &f.n),
-		     PFT_OK);
+	             PFT_OK);
 	return f;
 }
 
@@ -260,7 +260,7 @@ Test(detector, bounce_spike_is_one_hour_that_stands_out)
 	add_hours(&b, H0 + 55, 5, 100, 2, 1);
 	struct found f = detect(&b, NULL);
 	cr_assert_eq(count_kind(&f, PFT_FINDING_BOUNCE_SPIKE), 1, "%zu spikes",
-		     count_kind(&f, PFT_FINDING_BOUNCE_SPIKE));
+	             count_kind(&f, PFT_FINDING_BOUNCE_SPIKE));
 	const struct pft_finding *x = first_of(&f, PFT_FINDING_BOUNCE_SPIKE);
 	cr_expect_eq(x->start_hour, H0 + 48);
 	cr_expect_eq(x->hours, 1);
@@ -283,13 +283,13 @@ Test(detector, top_dsn_codes_of_the_period)
 {
 	struct series_builder b = history_then(6, 100);
 	static const struct pft_hour_dsn dsn[] = {
-		{H0 + 10, PFT_DSN_MAKE(4, 2, 2), PFT_DS_DEFERRED, 500}, /* before the period */
-		{H0 + 48, PFT_DSN_MAKE(4, 4, 1), PFT_DS_DEFERRED, 5},
-		{H0 + 48, PFT_DSN_MAKE(4, 7, 0), PFT_DS_DEFERRED, 15},
-		{H0 + 48, PFT_DSN_MAKE(5, 1, 1), PFT_DS_BOUNCED, 90},   /* another status */
-		{H0 + 50, PFT_DSN_MAKE(4, 7, 0), PFT_DS_DEFERRED, 20},
-		{H0 + 53, PFT_DSN_MAKE(4, 3, 0), PFT_DS_DEFERRED, 5},
-		{H0 + 54, PFT_DSN_MAKE(4, 2, 2), PFT_DS_DEFERRED, 99},  /* after it */
+	    {H0 + 10, PFT_DSN_MAKE(4, 2, 2), PFT_DS_DEFERRED, 500}, /* before the period */
+	    {H0 + 48, PFT_DSN_MAKE(4, 4, 1), PFT_DS_DEFERRED, 5},
+	    {H0 + 48, PFT_DSN_MAKE(4, 7, 0), PFT_DS_DEFERRED, 15},
+	    {H0 + 48, PFT_DSN_MAKE(5, 1, 1), PFT_DS_BOUNCED, 90}, /* another status */
+	    {H0 + 50, PFT_DSN_MAKE(4, 7, 0), PFT_DS_DEFERRED, 20},
+	    {H0 + 53, PFT_DSN_MAKE(4, 3, 0), PFT_DS_DEFERRED, 5},
+	    {H0 + 54, PFT_DSN_MAKE(4, 2, 2), PFT_DS_DEFERRED, 99}, /* after it */
 	};
 	b.s.dsn = malloc(sizeof dsn);
 	memcpy(b.s.dsn, dsn, sizeof dsn);
@@ -365,7 +365,7 @@ static void tally_file(const char *path, struct pft_result *r)
 	const char *paths[] = {path};
 	cr_assert_eq(pft_inputs_expand(paths, 1, &inputs, &err), PFT_OK, "%s", err.detail);
 	const struct pft_tally_options options = {
-		.threads = 2, .limits.horizon = (int64_t)PFT_DEFAULT_HORIZON_DAYS * 86400};
+	    .threads = 2, .limits.horizon = (int64_t)PFT_DEFAULT_HORIZON_DAYS * 86400};
 	cr_assert_eq(pft_tally(&inputs, &options, r, &err), PFT_OK, "%s", err.detail);
 	pft_inputs_free(&inputs);
 	cr_assert_eq(pft_findings_attach(r, NULL), PFT_OK);
@@ -379,14 +379,14 @@ static int64_t hour_of(const char *iso)
 }
 
 static const char *const gen_shape = "--seed 11 --messages 24000 --days 9 "
-				     "--start 2025-03-01T00:00:00";
+                                     "--start 2025-03-01T00:00:00";
 
 Test(end_to_end, planted_incident_is_found_with_its_scope_and_time, .timeout = 300)
 {
 	char *dir = pft_test_tmpdir();
 	free(run_ok(PFTGEN " %s --incident domain=example.net,start=2025-03-06T09:00:00,hours=8,"
-			   "defer=0.6 -o %s/mail.log",
-		    gen_shape, dir));
+	                   "defer=0.6 -o %s/mail.log",
+	            gen_shape, dir));
 	char truth_path[4096], log_path[4096];
 	snprintf(truth_path, sizeof truth_path, "%s/mail.log.truth.json", dir);
 	snprintf(log_path, sizeof log_path, "%s/mail.log", dir);
@@ -427,10 +427,10 @@ Test(end_to_end, planted_incident_is_found_with_its_scope_and_time, .timeout = 3
 	/* the period is the incident's hours, give or take the first and last (a deferral's
 	 * retry can land just after; the first hour may still be below the threshold) */
 	cr_expect(hit->start_hour >= start && hit->start_hour <= start + 1,
-		  "starts %lld hours after the incident", (long long)(hit->start_hour - start));
+	          "starts %lld hours after the incident", (long long)(hit->start_hour - start));
 	const int64_t hit_end = hit->start_hour + hit->hours;
 	cr_expect(hit_end >= end - 1 && hit_end <= end + 1, "ends %lld hours after the incident",
-		  (long long)(hit_end - end));
+	          (long long)(hit_end - end));
 	cr_expect_gt(hit->rate, 0.4);
 	cr_expect_lt(hit->baseline, 0.1);
 	cr_assert_geq(hit->n_top_dsn, 1);
@@ -440,9 +440,9 @@ Test(end_to_end, planted_incident_is_found_with_its_scope_and_time, .timeout = 3
 	for (size_t i = 0; i < r.n_findings; i++) {
 		const struct pft_finding *f = &r.findings[i];
 		cr_expect(f->start_hour + f->hours > start - 1 && f->start_hour <= end + 1,
-			  "a finding away from the incident: %s %s %s at hour %+lld",
-			  pft_finding_kind_name(f->kind), pft_scope_name(f->scope),
-			  f->name ? f->name : "", (long long)(f->start_hour - start));
+		          "a finding away from the incident: %s %s %s at hour %+lld",
+		          pft_finding_kind_name(f->kind), pft_scope_name(f->scope),
+		          f->name ? f->name : "", (long long)(f->start_hour - start));
 	}
 	pft_result_free(&r);
 
@@ -461,16 +461,32 @@ Test(end_to_end, planted_incident_is_found_with_its_scope_and_time, .timeout = 3
 			domain_found = 1;
 	}
 	cr_expect(domain_found, "no domain finding for example.net in the JSON");
+	/* ... as the schema documents them */
+	char *schema_text =
+	    pft_test_read_file(PFT_SOURCE_DIR "/src/report/pftally-1.schema.json", NULL);
+	cr_assert_not_null(schema_text);
+	struct jvalue schema;
+	cr_assert(jparse(schema_text, strlen(schema_text), &schema, err, sizeof err), "%s", err);
+	char schema_msg[1024] = "";
+	cr_expect_eq(jschema_validate(&schema, &doc, schema_msg, sizeof schema_msg), 0,
+	             "the JSON with findings does not match the schema: %s", schema_msg);
+	jfree(&schema);
+	free(schema_text);
+	/* ... and in the HTML report, as a table and as bands on the time charts */
+	char *html = run_ok(PFTALLY " --format html %s", log_path);
+	cr_expect(strstr(html, "id=\"findings-table\"") != NULL, "no findings table");
+	cr_expect(strstr(html, "class=\"band-defer_rate\"") != NULL, "no band on the charts");
+	free(html);
 	char cmd[8192];
 	snprintf(cmd, sizeof cmd, PFTALLY " --fail-on-findings %s > /dev/null", log_path);
 	cr_expect_eq(pft_test_run(cmd, NULL), 4, "--fail-on-findings with a finding exits 4");
 	snprintf(cmd, sizeof cmd, PFTALLY " --no-findings --fail-on-findings %s > /dev/null",
-		 log_path);
+	         log_path);
 	cr_expect_eq(pft_test_run(cmd, NULL), 0, "--no-findings finds nothing to fail on");
 	char *text = run_ok(PFTALLY " --color never %s", log_path);
 	char *first = strstr(text, "Findings: ");
 	cr_expect(first != NULL && first < strstr(text, "Delivery attempts"),
-		  "the text report shows the findings first");
+	          "the text report shows the findings first");
 	cr_expect(strstr(text, "example.net") != NULL);
 	free(text);
 	jfree(&doc);
@@ -493,11 +509,12 @@ Test(end_to_end, no_incident_no_finding, .timeout = 300)
 	for (size_t i = 0; i < r.n_findings; i++) {
 		const struct pft_finding *f = &r.findings[i];
 		const struct pft_civil c = pft_hour_civil(f->start_hour);
-		cr_expect_fail("unexpected finding: %s %s %s at %04d-%02u-%02uT%02u, %u h, rate %.3f "
-			       "baseline %.3f",
-			       pft_finding_kind_name(f->kind), pft_scope_name(f->scope),
-			       f->name ? f->name : "", c.year, c.month, c.day, c.hour, f->hours,
-			       f->rate, f->baseline);
+		cr_expect_fail(
+		    "unexpected finding: %s %s %s at %04d-%02u-%02uT%02u, %u h, rate %.3f "
+		    "baseline %.3f",
+		    pft_finding_kind_name(f->kind), pft_scope_name(f->scope),
+		    f->name ? f->name : "", c.year, c.month, c.day, c.hour, f->hours, f->rate,
+		    f->baseline);
 	}
 	pft_result_free(&r);
 	char cmd[8192];
@@ -521,17 +538,19 @@ static char *findings_of(char *json)
 Test(end_to_end, findings_json_is_the_same_for_any_threads_and_chunks, .timeout = 300)
 {
 	char *dir = pft_test_tmpdir();
-	free(run_ok(PFTGEN " --seed 12 --messages 16000 --days 8 --start 2025-05-01T00:00:00 "
-			   "--hosts 2 --stamp mixed --incident domain=gmail.com,start=2025-05-05T"
-			   "12:00:00,hours=7,defer=0.7 --incident domain=example.net,start=2025-05-06T"
-			   "10:00:00,hours=2,bounce=0.5 --rotate 3 --compress gzip,zstd,plain "
-			   "-o %s/mail.log",
-		    dir));
+	free(run_ok(PFTGEN
+	            " --seed 12 --messages 16000 --days 8 --start 2025-05-01T00:00:00 "
+	            "--hosts 2 --stamp mixed --incident domain=gmail.com,start=2025-05-05T"
+	            "12:00:00,hours=7,defer=0.7 --incident domain=example.net,start=2025-05-06T"
+	            "10:00:00,hours=2,bounce=0.5 --rotate 3 --compress gzip,zstd,plain "
+	            "-o %s/mail.log",
+	            dir));
 	char *reference = findings_of(run_ok(PFTALLY " --format json -j 1 %s", dir));
 	cr_expect(strstr(reference, "\"defer_rate\"") != NULL, "no defer finding: %s", reference);
 	cr_expect(strstr(reference, "\"bounce_spike\"") != NULL, "no bounce spike: %s", reference);
-	static const char *const engines[] = {"-j 2", "-j 2 --chunk-size 3K", "-j 3 --chunk-size 64K",
-					      "-j 1 --chunk-size 1K --no-mmap"};
+	static const char *const engines[] = {"-j 2", "-j 2 --chunk-size 3K",
+	                                      "-j 3 --chunk-size 64K",
+	                                      "-j 1 --chunk-size 1K --no-mmap"};
 	for (size_t i = 0; i < sizeof engines / sizeof engines[0]; i++) {
 		char *json = findings_of(run_ok(PFTALLY " --format json %s %s", engines[i], dir));
 		cr_expect_str_eq(json, reference, "%s changes the findings", engines[i]);
