@@ -63,7 +63,8 @@ static void usage(FILE *out)
 	      "      --top N           rows of the top domain/relay tables and metric families\n"
 	      "                        (default 10; CSV tables: every row)\n"
 	      "      --series UNIT     CSV time series per hour, day (default) or week (ISO)\n"
-	      "      --table NAME      CSV table instead of a series: dsn, domain or relay\n"
+	      "      --table NAME      CSV table instead of a series: dsn, domain, relay, reason or\n"
+	      "                        reject\n"
 	      "      --color WHEN      text colour: auto (default: on a terminal unless NO_COLOR\n"
 	      "                        is set), always or never\n"
 	      "\n"
@@ -115,7 +116,7 @@ static int parse_size(const char *s, size_t *out)
 static const char *const format_names[] = {"text", "json", "csv", "html", "openmetrics",
 					   "prometheus", NULL};
 static const char *const series_names[] = {"hour", "day", "week", NULL};
-static const char *const table_names[] = {"dsn", "domain", "relay", NULL};
+static const char *const table_names[] = {"dsn", "domain", "relay", "reason", "reject", NULL};
 static const char *const color_names[] = {"auto", "always", "never", NULL};
 
 /* Index of word in a NULL-terminated list, -1 if absent. */
@@ -216,7 +217,7 @@ static int parse_options(int argc, char **argv, struct cli_options *o, int *firs
 		case OPT_TABLE: {
 			int k = lookup(optarg, table_names);
 			if (k < 0) {
-				fprintf(stderr, "pftally: --table wants dsn, domain or relay, not '%s'\n",
+				fprintf(stderr, "pftally: --table wants dsn, domain, relay, reason or reject, not '%s'\n",
 					optarg);
 				return EXIT_USAGE;
 			}

@@ -468,7 +468,7 @@ static void distinct_reason(char *buf, size_t size, unsigned i, unsigned sec)
 		 sec / 60 % 60, sec % 60, word, word);
 }
 
-Test(reasons, cap_folds_late_keys_into_other_the_same_for_any_chunking, .timeout = 120)
+Test(reasons, cap_folds_late_keys_into_other_the_same_for_any_chunking)
 {
 	const unsigned n_keys = PFT_REASON_TOP_STATUS + 4200; /* past the 4096 kept per status */
 	size_t cap = (size_t)(n_keys + 10) * 160, len = 0;
