@@ -605,8 +605,10 @@ Test(faults_corpus, malformed_and_mixed_line_by_line)
 Test(faults_corpus, malformed_and_mixed_through_the_cli, .init = setup, .fini = teardown)
 {
 	const char *dir = pft_test_corpus_ext();
-	if (dir == NULL || read_mixed(&(size_t){0}) == NULL)
+	char *probe = dir != NULL ? read_mixed(&(size_t){0}) : NULL;
+	if (probe == NULL)
 		cr_skip_test("corpus-ext folder or malformed-and-mixed.log absent");
+	free(probe);
 	/* the table's sums, per line class and reason */
 	long long malformed = 0, unrec = 0, other = 0, sent = 0, bounced = 0;
 	long long reasons[PFT_UNREC_REASON_COUNT] = {0};
