@@ -48,6 +48,7 @@ struct cli_options {
 static void usage(FILE *out)
 {
 	fputs("usage: pftally [summary] [OPTIONS] PATH...\n"
+	      "       pftally trace [OPTIONS] QID|ADDRESS PATH...   (pftally trace --help)\n"
 	      "\n"
 	      "Exact delivery statistics from Postfix logs. PATH is a log file (plain, gzip or\n"
 	      "zstd), a directory (its mail-log files) or - for standard input. Rotated sets\n"

@@ -42,6 +42,8 @@ static void trace_usage(FILE *out)
 	      "      --window SIZE     log kept to find a linked message's lines that precede\n"
 	      "                        the line naming it (default 16M)\n"
 	      "      --no-mmap         read plain files with read() instead of mapping them\n"
+	      "  -j, --threads N       threads (default: online CPUs): above 1, files are\n"
+	      "                        decoded ahead, several at once\n"
 	      "  -h, --help            this help\n"
 	      "\n"
 	      "exit status: 0 found, 1 nothing matched, 2 usage error, 3 an input could not be\n"
@@ -111,6 +113,7 @@ int pft_trace_main(int argc, char **argv)
 		{"chunk-size", required_argument, NULL, OPT_CHUNK},
 		{"window", required_argument, NULL, OPT_WINDOW},
 		{"no-mmap", no_argument, NULL, OPT_NO_MMAP},
+		{"threads", required_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -118,7 +121,7 @@ int pft_trace_main(int argc, char **argv)
 	int json = 0, color = 0 /* auto, 1 always, 2 never */, force_address = 0, no_mmap = 0;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "f:y:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:y:j:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (strcmp(optarg, "text") == 0) {
@@ -126,7 +129,8 @@ int pft_trace_main(int argc, char **argv)
 			} else if (strcmp(optarg, "json") == 0) {
 				json = 1;
 			} else {
-				fprintf(stderr, "pftally trace: unknown format '%s' (text, json)\n", optarg);
+				fprintf(stderr, "pftally trace: unknown format '%s' (text, json)\n",
+					optarg);
 				return TRACE_USAGE;
 			}
 			break;
@@ -134,7 +138,8 @@ int pft_trace_main(int argc, char **argv)
 			char *end;
 			const long y = strtol(optarg, &end, 10);
 			if (*end != '\0' || end == optarg || y < 1970 || y > 9999) {
-				fprintf(stderr, "pftally trace: --year wants a year like 2024, not '%s'\n",
+				fprintf(stderr,
+					"pftally trace: --year wants a year like 2024, not '%s'\n",
 					optarg);
 				return TRACE_USAGE;
 			}
@@ -149,7 +154,9 @@ int pft_trace_main(int argc, char **argv)
 			} else if (strcmp(optarg, "never") == 0) {
 				color = 2;
 			} else {
-				fprintf(stderr, "pftally trace: --color wants auto, always or never, not '%s'\n",
+				fprintf(stderr,
+					"pftally trace: --color wants auto, always or never, "
+					"not '%s'\n",
 					optarg);
 				return TRACE_USAGE;
 			}
@@ -171,6 +178,18 @@ int pft_trace_main(int argc, char **argv)
 		case OPT_NO_MMAP:
 			no_mmap = 1;
 			break;
+		case 'j': {
+			char *end;
+			const long n = strtol(optarg, &end, 10);
+			if (*end != '\0' || end == optarg || n < 1 || n > 1024) {
+				fprintf(stderr,
+					"pftally trace: --threads wants 1..1024, not '%s'\n",
+					optarg);
+				return TRACE_USAGE;
+			}
+			o.threads = (unsigned)n;
+			break;
+		}
 		case 'h':
 			trace_usage(stdout);
 			return TRACE_FOUND;
@@ -180,8 +199,9 @@ int pft_trace_main(int argc, char **argv)
 		}
 	}
 	if (argc - optind < 2) {
-		fputs(optind < argc ? "pftally trace: no input: give a log file, a directory or -\n"
-				    : "pftally trace: give a queue ID or an address, then the logs\n",
+		fputs(optind < argc
+			      ? "pftally trace: no input: give a log file, a directory or -\n"
+			      : "pftally trace: give a queue ID or an address, then the logs\n",
 		      stderr);
 		trace_usage(stderr);
 		return TRACE_USAGE;
@@ -223,9 +243,11 @@ int pft_trace_main(int argc, char **argv)
 	for (size_t i = 0; i < inputs.n_files; i++) {
 		inputs.files[i].no_mmap |= (uint8_t)no_mmap;
 		/* An address trace reads its inputs twice: a pipe can be read once. */
-		if (o.query == PFT_TRACE_ADDRESS && (inputs.files[i].is_stdin || inputs.files[i].pipe)) {
-			fprintf(stderr, "pftally trace: %s: an address trace reads its input twice: give "
-					"files, not a pipe\n",
+		const int pipe = inputs.files[i].is_stdin || inputs.files[i].pipe != NULL;
+		if (o.query == PFT_TRACE_ADDRESS && pipe) {
+			fprintf(stderr,
+				"pftally trace: %s: an address trace reads its input twice: "
+				"give files, not a pipe\n",
 				inputs.files[i].path);
 			code = TRACE_USAGE;
 		}

@@ -44,6 +44,8 @@ struct pft_trace_options {
 	size_t chunk_size;      /* 0 = PFT_TRACE_CHUNK_DEFAULT */
 	size_t window;          /* bytes of log kept to find a child's lines before its link
 				 * line; 0 = PFT_TRACE_WINDOW_DEFAULT */
+	unsigned threads;       /* 0 = online CPUs. Above 1, reader threads decode files ahead
+				 * (several at once) while the calling thread searches */
 };
 
 #define PFT_TRACE_CHUNK_DEFAULT ((size_t)4 << 20)

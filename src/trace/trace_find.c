@@ -54,7 +54,8 @@ void pft_trace_needle_init(struct pft_trace_needle *nd, const char *bytes, size_
 	unsigned rank_best = 1000, rank_second = 1000;
 	for (size_t i = 0; i < len; i++) {
 		const unsigned char c = (unsigned char)bytes[i];
-		const unsigned r = byte_rank(fold ? lower(c) : c) + (fold && is_alpha(c) ? 20u : 0u);
+		const unsigned r =
+			byte_rank(fold ? lower(c) : c) + (fold && is_alpha(c) ? 20u : 0u);
 		if (r < rank_best) {
 			second = best, rank_second = rank_best;
 			best = i, rank_best = r;
@@ -125,9 +126,17 @@ static inline uint64_t qid_hash(const char *p, size_t len)
 	return pft_hash_bytes(p, len, 0x51D5EEDull);
 }
 
-static inline int bloom_has(const uint64_t *bloom, uint64_t h)
+/* The bit filter's index: the last four bytes of a token of >= 4 bytes and its length, one
+ * multiply (cheaper than the map's hash, which only tokens that pass are given). */
+static inline uint32_t bloom_bit(const char *end, size_t len)
 {
-	const uint32_t bit = (uint32_t)(h >> 48);
+	uint32_t w;
+	memcpy(&w, end - 4, 4);
+	return (uint32_t)(((uint64_t)(w ^ (uint32_t)len << 27) * 0x9E3779B97F4A7C15ull) >> 48);
+}
+
+static inline int bloom_has(const uint64_t *bloom, uint32_t bit)
+{
 	return (int)(bloom[bit >> 6] >> (bit & 63)) & 1;
 }
 
@@ -143,8 +152,11 @@ int pft_trace_qidset_add(struct pft_trace_qidset *s, const char *qid, size_t len
 	if (holders == NULL)
 		return -1;
 	++*holders;
-	const uint32_t bit = (uint32_t)(h >> 48);
-	s->bloom[bit >> 6] |= 1ull << (bit & 63);
+	/* Members shorter than 4 bytes (no real queue ID is) skip the bit filter. */
+	if (len >= 4) {
+		const uint32_t bit = bloom_bit(qid + len, len);
+		s->bloom[bit >> 6] |= 1ull << (bit & 63);
+	}
 	s->lengths |= 1u << len;
 	return added;
 }
@@ -164,8 +176,7 @@ int pft_trace_qidset_has(const struct pft_trace_qidset *s, const char *qid, size
 {
 	if (len == 0 || len > PFT_TRACE_QID_MAX || !(s->lengths >> len & 1u))
 		return 0;
-	const uint64_t h = qid_hash(qid, len);
-	return bloom_has(s->bloom, h) && pft_strmap_find(&s->map, qid, len, h) != NULL;
+	return pft_strmap_find(&s->map, qid, len, qid_hash(qid, len)) != NULL;
 }
 
 /* The colon at h[p] ends a member preceded by a space. p >= PFT_TRACE_QID_MAX + 1 or the
@@ -176,8 +187,9 @@ static inline int token_at(const struct pft_trace_qidset *s, const char *h, size
 		const size_t len = (size_t)__builtin_ctz(ls);
 		if (len + 1 > p || h[p - len - 1] != ' ')
 			continue;
-		const uint64_t hv = qid_hash(h + p - len, len);
-		if (bloom_has(s->bloom, hv) && pft_strmap_find(&s->map, h + p - len, len, hv) != NULL)
+		if (len >= 4 && !bloom_has(s->bloom, bloom_bit(h + p, len)))
+			continue;
+		if (pft_strmap_find(&s->map, h + p - len, len, qid_hash(h + p - len, len)) != NULL)
 			return 1;
 	}
 	return 0;
@@ -187,8 +199,8 @@ static size_t qidset_next_scalar(const struct pft_trace_qidset *s, const char *h
 				 size_t n)
 {
 	const char *p = h + from, *end = h + n;
-	while (p < end && (p = memchr(p, ':', (size_t)(end - p))) != NULL) {
-		if (token_at(s, h, (size_t)(p - h)))
+	while (p + 1 < end && (p = memchr(p, ':', (size_t)(end - 1 - p))) != NULL) {
+		if (p[1] == ' ' && token_at(s, h, (size_t)(p - h)))
 			return (size_t)(p - h);
 		p++;
 	}
@@ -230,8 +242,9 @@ static TRACE_AVX2 size_t needle_find_avx2(const struct pft_trace_needle *nd, con
 		const __m256i b0 = eq_byte(load32(h + i + nd->i2), c2, f2);
 		const __m256i a1 = eq_byte(load32(h + i + 32 + nd->i1), c1, f1);
 		const __m256i b1 = eq_byte(load32(h + i + 32 + nd->i2), c2, f2);
-		uint64_t m = (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_and_si256(a0, b0)) |
-			     (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_and_si256(a1, b1)) << 32;
+		const uint64_t lo = (uint32_t)_mm256_movemask_epi8(_mm256_and_si256(a0, b0));
+		const uint64_t hi = (uint32_t)_mm256_movemask_epi8(_mm256_and_si256(a1, b1));
+		uint64_t m = lo | hi << 32;
 		while (m != 0) {
 			const size_t at = i + (size_t)__builtin_ctzll(m);
 			if (at > last)
@@ -256,28 +269,43 @@ static TRACE_AVX2 size_t qidset_next_avx2(const struct pft_trace_qidset *s, cons
 	/* The first bytes, where a load max_len + 1 back would leave h: scalar. */
 	size_t i = from;
 	if (i < max_len + 1) {
-		const size_t stop = max_len + 1 < n ? max_len + 1 : n;
+		const size_t stop = max_len + 1 < n - 1 ? max_len + 1 : n - 1;
 		for (; i < stop; i++)
-			if (h[i] == ':' && token_at(s, h, i))
+			if (h[i] == ':' && h[i + 1] == ' ' && token_at(s, h, i))
 				return i;
 	}
 	const __m256i colon = _mm256_set1_epi8(':'), space = _mm256_set1_epi8(' ');
-	for (; i + 32 <= n; i += 32) {
-		uint32_t m = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(load32(h + i), colon));
-		if (m == 0)
-			continue;
-		uint32_t sp = 0;
-		for (uint32_t ls = s->lengths; ls != 0; ls &= ls - 1) {
-			const size_t len = (size_t)__builtin_ctz(ls);
-			sp |= (uint32_t)_mm256_movemask_epi8(
-				_mm256_cmpeq_epi8(load32(h + i - len - 1), space));
-		}
-		for (m &= sp; m != 0; m &= m - 1) {
-			const size_t at = i + (size_t)__builtin_ctz(m);
+	/* Up to 4 lengths (queue IDs come in few) as constants of the loop; more: one pass per
+	 * extra group of 4 is not worth it, take the scalar loop. */
+	size_t lens[4], n_lens = 0;
+	for (uint32_t ls = s->lengths; ls != 0 && n_lens < 5; ls &= ls - 1, n_lens++)
+		if (n_lens < 4)
+			lens[n_lens] = (size_t)__builtin_ctz(ls);
+	if (n_lens > 4)
+		return qidset_next_scalar(s, h, i, n);
+	for (size_t k = n_lens; k < 4; k++)
+		lens[k] = lens[0];
+	/* Per 32 bytes: ':' with ' ' after it (time stamps' colons have digits after), and ' '
+	 * 1 + L bytes before for some L; one branch per 64 bytes. */
+#define SPACE_AT(p) _mm256_cmpeq_epi8(load32(p), space)
+#define TOKEN_MASK(at)                                                                          \
+	((uint32_t)_mm256_movemask_epi8(_mm256_and_si256(                                        \
+		_mm256_and_si256(_mm256_cmpeq_epi8(load32(h + (at)), colon),                     \
+				 SPACE_AT(h + (at) + 1)),                                        \
+		_mm256_or_si256(_mm256_or_si256(SPACE_AT(h + (at) - lens[0] - 1),                \
+						SPACE_AT(h + (at) - lens[1] - 1)),               \
+				_mm256_or_si256(SPACE_AT(h + (at) - lens[2] - 1),                \
+						SPACE_AT(h + (at) - lens[3] - 1))))))
+	for (; i + 65 <= n; i += 64) {
+		uint64_t m = (uint64_t)TOKEN_MASK(i) | (uint64_t)TOKEN_MASK(i + 32) << 32;
+		for (; m != 0; m &= m - 1) {
+			const size_t at = i + (size_t)__builtin_ctzll(m);
 			if (token_at(s, h, at))
 				return at;
 		}
 	}
+#undef TOKEN_MASK
+#undef SPACE_AT
 	return qidset_next_scalar(s, h, i, n);
 }
 
@@ -288,26 +316,31 @@ static int cpu_has_avx2(void)
 }
 #endif
 
-/* ---- the choice ------------------------------------------------------------------------------- */
+/* ---- the choice ---------------------------------------------------------------------------- */
 
-struct kernel {
-	const char *name;
-	size_t (*needle_find)(const struct pft_trace_needle *, const char *, size_t);
-	size_t (*qidset_next)(const struct pft_trace_qidset *, const char *, size_t, size_t);
-};
+static int always(void)
+{
+	return 1;
+}
 
-static const struct kernel kernels[] = {
-	{"scalar", needle_find_scalar, qidset_next_scalar},
+static const struct pft_trace_kernel kernels[] = {
+	{"scalar", always, needle_find_scalar, qidset_next_scalar},
 #if defined(__x86_64__) || defined(__i386__)
-	{"avx2", needle_find_avx2, qidset_next_avx2},
+	{"avx2", cpu_has_avx2, needle_find_avx2, qidset_next_avx2},
 #endif
 };
 
-static _Atomic(const struct kernel *) chosen;
-
-static const struct kernel *kernel(void)
+const struct pft_trace_kernel *pft_trace_kernels(size_t *n)
 {
-	const struct kernel *k = atomic_load_explicit(&chosen, memory_order_acquire);
+	*n = sizeof kernels / sizeof kernels[0];
+	return kernels;
+}
+
+static _Atomic(const struct pft_trace_kernel *) chosen;
+
+static const struct pft_trace_kernel *kernel(void)
+{
+	const struct pft_trace_kernel *k = atomic_load_explicit(&chosen, memory_order_acquire);
 	if (k != NULL)
 		return k;
 	k = &kernels[0];
@@ -339,7 +372,7 @@ size_t pft_trace_qidset_next(const struct pft_trace_qidset *s, const char *h, si
 	return kernel()->qidset_next(s, h, from, n);
 }
 
-/* ---- addresses -------------------------------------------------------------------------------- */
+/* ---- addresses ----------------------------------------------------------------------------- */
 
 int pft_trace_address_eq(struct pft_slice a, const char *want, size_t want_len)
 {

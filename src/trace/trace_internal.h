@@ -30,10 +30,10 @@ void pft_trace_needle_init(struct pft_trace_needle *nd, const char *bytes, size_
 size_t pft_trace_needle_find(const struct pft_trace_needle *nd, const char *h, size_t n);
 
 /* ---- a set of queue IDs as tokens (trace_find.c) ----------------------------------------------
- * A line belongs to a message when its queue ID is followed by ':' and preceded by ' ' ("...]:
- * QID: to=<..."). The filter takes the colons of a 32-byte stretch, ANDs them with the spaces
- * 1 + L bytes before for each length L in the set, and looks only those tokens up: a bit
- * filter, then the hash map. */
+ * A line belongs to a message when its queue ID is followed by ": " and preceded by ' ' ("...]:
+ * QID: to=<..."). The filter takes the ": " of a 32-byte stretch (time stamps' colons drop out),
+ * ANDs them with the spaces 1 + L bytes before for each length L in the set, and looks only
+ * those tokens up: a bit filter on their last 4 bytes, then the hash map. */
 #define PFT_TRACE_QID_MAX 31
 
 struct pft_trace_qidset {
@@ -59,7 +59,7 @@ void pft_trace_qidset_release(struct pft_trace_qidset *s, const char *qid, size_
 int pft_trace_qidset_has(const struct pft_trace_qidset *s, const char *qid, size_t len);
 
 /*! pft_trace_qidset_next() : @return the position of the first ':' at or after `from` in
- *  h[0..n) that ends a member preceded by ' ', or n. */
+ *  h[0..n) that ends a member preceded by ' ' and is followed by ' ' ("...]: QID: "), or n. */
 size_t pft_trace_qidset_next(const struct pft_trace_qidset *s, const char *h, size_t from,
 			     size_t n);
 
@@ -67,7 +67,18 @@ size_t pft_trace_qidset_next(const struct pft_trace_qidset *s, const char *h, si
  *  PFT_FORCE_SCAN (pft_scan_current()) so that tests can force the scalar reference. */
 const char *pft_trace_kernel_name(void);
 
-/* ---- shared by the run and the writers -------------------------------------------------------- */
+/* The kernels built in, scalar (the reference) first: for tests that compare them. */
+struct pft_trace_kernel {
+	const char *name;
+	int (*supported)(void);
+	size_t (*needle_find)(const struct pft_trace_needle *nd, const char *h, size_t n);
+	size_t (*qidset_next)(const struct pft_trace_qidset *s, const char *h, size_t from,
+			      size_t n);
+};
+
+const struct pft_trace_kernel *pft_trace_kernels(size_t *n);
+
+/* ---- shared by the run and the writers ----------------------------------------------------- */
 
 /*! pft_trace_address_eq() : a log address equals the one asked for: local part exact, domain
  *  (after the last '@') without case. */

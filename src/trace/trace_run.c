@@ -12,20 +12,24 @@
  *
  * The look-back window keeps the last chunks of the stream being read (references to the
  * reader's buffers, or copies) so that the lines a child logged before its link line can be
- * found: the window is searched backwards from the link line in growing steps (256 KiB, then
- * 4x) until the child's first line (smtpd client=, pickup, or cleanup's message-id plus one
- * more step) or the end of its previous lifecycle is found. */
+ * found: the window is searched backwards from the link line in growing steps (64 KiB, then
+ * 4x) until the child's first line (smtpd client= or pickup; cleanup's message-id for a
+ * message Postfix made itself, else one more step) or the end of its previous lifecycle is
+ * found. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/hash.h"
+#include "io/io_guard.h"
 #include "parse/parse.h"
 #include "time/stamp.h"
 #include "trace/trace_internal.h"
 
 enum { PASS_ANCHORS = 1, PASS_COLLECT = 2 };
 
-#define LOOKBACK_FIRST_STEP ((uint64_t)256 << 10)
+#define LOOKBACK_FIRST_STEP ((uint64_t)64 << 10)
 #define NO_GROUP (-1)
 
 struct iline {
@@ -72,6 +76,9 @@ struct seg {
 	uint64_t offset;
 	struct pft_chunk_owner *owner; /* retained, or NULL */
 	char *copy;                    /* owned copy, or NULL */
+	uint64_t *bloom;               /* the queue IDs of its lines, built when first looked
+					* back into (NULL: not yet) */
+	uint64_t bloom_mask;           /* bits - 1 */
 };
 
 /* The first and last BSD stamps of a file (year inference). */
@@ -79,6 +86,14 @@ struct file_stamps {
 	struct pft_civil first, last;
 	uint8_t have_first, have_last;
 	int32_t year_first;     /* year of `first`, once inferred; 0 unknown */
+};
+
+/* A hop's child awaited after its link line, until a position (see follow()). */
+struct awaited {
+	uint64_t until;
+	struct key_state *ks;
+	uint8_t len;
+	char qid[PFT_TRACE_QID_MAX];
 };
 
 struct run {
@@ -101,6 +116,8 @@ struct run {
 	uint64_t stream_start;  /* vpos where the current stream began */
 	struct seg cur;
 	size_t cur_line;        /* start of the line being handled, in cur */
+	struct awaited *await;  /* in order of `until`; [await_head, n_await) pending */
+	size_t await_head, n_await, cap_await;
 	struct file_stamps *stamps;
 	uint8_t *file_failed;
 	enum pft_status fail;   /* out of memory */
@@ -137,7 +154,8 @@ static enum pft_trace_link link_of(const struct pft_event *ev)
 	if (ev->kind == PFT_EV_NOTIFICATION)
 		return PFT_LINK_NOTIFICATION;
 	if (ev->kind == PFT_EV_DELIVERY && ev->status == PFT_DS_SENT)
-		return ev->reason_text.n >= 13 && memcmp(ev->reason_text.p, "forwarded as ", 13) == 0
+		return ev->reason_text.n >= 13 &&
+				       memcmp(ev->reason_text.p, "forwarded as ", 13) == 0
 			       ? PFT_LINK_FORWARD
 			       : PFT_LINK_HOP;
 	return PFT_LINK_NONE;
@@ -157,7 +175,8 @@ enum pft_trace_query pft_trace_classify(const char *arg)
 {
 	/* The parser's own rule: a queue ID is what it takes for one in "QID: removed". */
 	char line[128];
-	const int n = snprintf(line, sizeof line, "Jan  1 00:00:00 h postfix/qmgr[1]: %s: removed", arg);
+	const int n =
+		snprintf(line, sizeof line, "Jan  1 00:00:00 h postfix/qmgr[1]: %s: removed", arg);
 	if (n <= 0 || (size_t)n >= sizeof line || strpbrk(arg, " :\n") != NULL)
 		return PFT_TRACE_ADDRESS;
 	struct pft_event ev;
@@ -295,7 +314,8 @@ static void group_append(struct run *r, int32_t gi, const struct seg *s, size_t 
 	if (text == NULL)
 		return;
 	g->lines[g->n_lines++] = (struct iline){
-		.l = {.text = text, .len = (uint32_t)len, .file = s->file, .offset = s->offset + at},
+		.l = {.text = text, .len = (uint32_t)len, .file = s->file,
+		      .offset = s->offset + at},
 		.vpos = s->vpos + at,
 	};
 	if (r->o->query == PFT_TRACE_ADDRESS &&
@@ -342,7 +362,60 @@ static void seg_release(struct seg *s)
 	if (s->owner)
 		pft_chunk_release(s->owner);
 	free(s->copy);
+	free(s->bloom);
 	memset(s, 0, sizeof *s);
+}
+
+/* A segment's queue-ID filter: every token that a ": " ends and a ' ' starts (5..31 letters
+ * and digits), two bits each. Looking back for a child that is not there (a remote server's
+ * "queued as" ID: one per delivery to a Postfix elsewhere) then costs a bit test per
+ * segment, not a search of the window; each segment is scanned once however many links look
+ * back into it. */
+static inline uint64_t seg_token_hash(const char *p, size_t n)
+{
+	return pft_hash_bytes(p, n, 0xB100Full);
+}
+
+static int seg_bloom_build(struct seg *s)
+{
+	size_t bits = 512;
+	while (bits < s->len / 4)
+		bits *= 2;
+	s->bloom = calloc(bits / 64, sizeof *s->bloom);
+	if (s->bloom == NULL)
+		return 0;
+	s->bloom_mask = bits - 1;
+	const char *p = s->data, *end = s->data + s->len;
+	while (p + 1 < end && (p = memchr(p, ':', (size_t)(end - 1 - p))) != NULL) {
+		if (p[1] == ' ') {
+			const char *b = p;
+			while (b > s->data && p - b <= PFT_TRACE_QID_MAX &&
+			       ((unsigned)((b[-1] | 0x20) - 'a') < 26 ||
+				(unsigned)(b[-1] - '0') < 10))
+				b--;
+			const size_t n = (size_t)(p - b);
+			if (n >= 5 && n <= PFT_TRACE_QID_MAX && b > s->data && b[-1] == ' ') {
+				const uint64_t h = seg_token_hash(b, n), m = s->bloom_mask;
+				s->bloom[(h & m) >> 6] |= 1ull << (h & 63);
+				s->bloom[((h >> 32) & m) >> 6] |= 1ull << ((h >> 32) & 63);
+			}
+		}
+		p++;
+	}
+	return 1;
+}
+
+/* 0 when the segment has no line of this queue ID; 1 when it may have (or the filter could
+ * not be built). */
+static int seg_may_have(struct seg *s, struct pft_slice qid)
+{
+	if (qid.n < 5)
+		return 1;
+	if (s->bloom == NULL && !seg_bloom_build(s))
+		return 1;
+	const uint64_t h = seg_token_hash(qid.p, qid.n), m = s->bloom_mask;
+	return (s->bloom[(h & m) >> 6] >> (h & 63) & 1) &&
+	       (s->bloom[((h >> 32) & m) >> 6] >> ((h >> 32) & 63) & 1);
 }
 
 static void window_clear(struct run *r)
@@ -380,6 +453,7 @@ static void window_push(struct run *r, const struct pft_chunk *ck)
 	}
 	r->win[r->n_win++] = s;
 	r->win_bytes += s.len;
+	r->cur.bloom = NULL; /* now the window's */
 	/* Keep at least `window` bytes before the next chunk. */
 	const size_t keep = r->o->window ? r->o->window : PFT_TRACE_WINDOW_DEFAULT;
 	size_t drop = 0;
@@ -433,13 +507,14 @@ static void search_region(struct run *r, const struct pft_trace_needle *nd, stru
 {
 	const size_t n_segs = r->n_win + 1;
 	for (size_t i = 0; i < n_segs; i++) {
-		const struct seg *s = i < r->n_win ? &r->win[i] : &r->cur;
-		if (s->vpos >= hi || s->vpos + s->len <= lo)
+		struct seg *s = i < r->n_win ? &r->win[i] : &r->cur;
+		if (s->vpos >= hi || s->vpos + s->len <= lo || !seg_may_have(s, qid))
 			continue;
 		size_t from = lo > s->vpos ? (size_t)(lo - s->vpos) : 0;
 		const size_t to = hi < s->vpos + s->len ? (size_t)(hi - s->vpos) : s->len;
 		while (from < to) {
-			const size_t hit = from + pft_trace_needle_find(nd, s->data + from, to - from);
+			const size_t hit =
+				from + pft_trace_needle_find(nd, s->data + from, to - from);
 			if (hit >= to)
 				break;
 			const char *nl = memrchr(s->data + from, '\n', hit - from);
@@ -481,7 +556,7 @@ static size_t last_lifecycle(const struct found *f, size_t n)
  * lifecycle began (or the window reaches): *out, oldest first. *complete says whether the
  * lifecycle's beginning was seen. */
 static void lookback(struct run *r, struct pft_slice host, struct pft_slice qid,
-		     struct found_list *out, size_t *first, int *complete)
+		     enum pft_trace_link kind, struct found_list *out, size_t *first, int *complete)
 {
 	struct pft_trace_needle nd;
 	pft_trace_needle_init(&nd, qid.p, qid.n, 0);
@@ -519,15 +594,22 @@ static void lookback(struct run *r, struct pft_slice host, struct pft_slice qid,
 			}
 			int start = 0, message_id = 0;
 			for (size_t i = 0; i < out->n; i++) {
-				start |= out->v[i].kind == PFT_EV_CLIENT || out->v[i].kind == PFT_EV_PICKUP;
+				start |= out->v[i].kind == PFT_EV_CLIENT ||
+					 out->v[i].kind == PFT_EV_PICKUP;
 				message_id |= out->v[i].kind == PFT_EV_MESSAGE_ID;
 			}
-			/* smtpd's client= comes a moment before cleanup's message-id: one more step. */
-			if (start || (message_id && one_more)) {
+			/* A message that Postfix made (notification, forward) starts at cleanup's
+			 * message-id; one that came in (a hop) at smtpd's client=, a moment
+			 * earlier: one more step of the same size. */
+			if (start || (message_id && (kind != PFT_LINK_HOP || one_more))) {
 				*complete = 1;
 				break;
 			}
-			one_more |= message_id;
+			if (message_id) {
+				one_more = 1;
+				hi = lo;
+				continue;
+			}
 		}
 		hi = lo;
 		step *= 4;
@@ -535,6 +617,52 @@ static void lookback(struct run *r, struct pft_slice host, struct pft_slice qid,
 	if (hi <= floor && floor == r->stream_start)
 		*complete = 1; /* the window reaches back to the start of the stream */
 	free(region.v);
+}
+
+/* ---- awaited hops ----------------------------------------------------------------------------
+ * Most "queued as" IDs are remote servers' (one per delivery to a Postfix elsewhere). A hop
+ * whose child was not in the window waits `window` bytes for a line of its QID; past that it
+ * leaves the token set, so that the set holds only what may still come. */
+
+static void await_push(struct run *r, struct key_state *ks, struct pft_slice qid)
+{
+	if (r->await_head > 0 && r->await_head == r->n_await)
+		r->await_head = r->n_await = 0;
+	if (r->n_await == r->cap_await) {
+		if (r->await_head > 0) {
+			memmove(r->await, r->await + r->await_head,
+				(r->n_await - r->await_head) * sizeof *r->await);
+			r->n_await -= r->await_head;
+			r->await_head = 0;
+		}
+		if (r->n_await == r->cap_await) {
+			const size_t cap = r->cap_await ? 2 * r->cap_await : 64;
+			struct awaited *v = realloc(r->await, cap * sizeof *v);
+			if (v == NULL) {
+				r->fail = PFT_ERR_NOMEM;
+				return;
+			}
+			r->await = v;
+			r->cap_await = cap;
+		}
+	}
+	struct awaited *a = &r->await[r->n_await++];
+	a->until = ks->expect_until;
+	a->ks = ks;
+	a->len = (uint8_t)qid.n;
+	memcpy(a->qid, qid.p, qid.n);
+}
+
+/* Drops the hops awaited before position v (their QIDs leave the token set). */
+static void await_expire(struct run *r, uint64_t v)
+{
+	for (; r->await_head < r->n_await && r->await[r->await_head].until < v; r->await_head++) {
+		struct awaited *a = &r->await[r->await_head];
+		if (a->ks->expect && a->ks->expect_until == a->until && a->ks->open == NO_GROUP) {
+			a->ks->expect = 0;
+			set_release(r, a->ks, (struct pft_slice){a->qid, a->len});
+		}
+	}
 }
 
 /* ---- lines --------------------------------------------------------------------------------- */
@@ -606,7 +734,7 @@ static void follow(struct run *r, int32_t gi, const struct pft_event *ev, enum p
 	struct found_list f = {0};
 	size_t first = 0;
 	int complete = 0;
-	lookback(r, ev->host, c, &f, &first, &complete);
+	lookback(r, ev->host, c, kind, &f, &first, &complete);
 	if (f.n > 0) {
 		adopt_found(r, gi, kind, link_line, &f, first, complete);
 	} else if (kind != PFT_LINK_HOP || !complete) {
@@ -623,6 +751,8 @@ static void follow(struct run *r, int32_t gi, const struct pft_event *ev, enum p
 			ks->expect_parent = (uint32_t)gi;
 			ks->expect_line = link_line;
 			set_hold(r, ks, c);
+			if (kind == PFT_LINK_HOP)
+				await_push(r, ks, c);
 		}
 	}
 	free(f.v);
@@ -642,7 +772,8 @@ static void note_parent(struct run *r, const struct pft_event *ev, const char *l
 	*ref = (struct pft_trace_parent_ref){
 		.qid = arena_strndup(r, ev->qid.p, ev->qid.n),
 		.kind = kind,
-		.line = {.text = arena_strndup(r, line, len), .len = (uint32_t)len, .file = r->cur.file,
+		.line = {.text = arena_strndup(r, line, len), .len = (uint32_t)len,
+			 .file = r->cur.file,
 			 .offset = r->cur.offset + r->cur_line},
 	};
 	if (r->fail)
@@ -659,7 +790,8 @@ static void note_parent(struct run *r, const struct pft_event *ev, const char *l
 		}
 	}
 	if (kind != PFT_LINK_HOP) {
-		struct key_state *ks = key_get(r, r->stream, ev->host, ev->instance, ev->new_qid, 1);
+		struct key_state *ks =
+			key_get(r, r->stream, ev->host, ev->instance, ev->new_qid, 1);
 		if (ks) {
 			ks->all = 1;
 			ks->pending_ref = ref;
@@ -691,7 +823,8 @@ static void handle_collect(struct run *r, const char *line, size_t len, const st
 {
 	if (r->o->query == PFT_TRACE_QID) {
 		if (slice_eq(ev->qid, r->o->needle, r->needle_len)) {
-			struct key_state *ks = key_get(r, r->stream, ev->host, ev->instance, ev->qid, 1);
+			struct key_state *ks =
+				key_get(r, r->stream, ev->host, ev->instance, ev->qid, 1);
 			if (ks)
 				ks->all = 1;
 		} else if (slice_eq(ev->new_qid, r->o->needle, r->needle_len)) {
@@ -757,7 +890,8 @@ static void probe_stamps(struct run *r, const struct pft_chunk *ck)
 		for (int i = 0; i < 64 && p < end && !fs->have_first; i++) {
 			const char *nl = memchr(p, '\n', (size_t)(end - p));
 			const char *le = nl ? nl : end;
-			if (pft_parse_header(p, (size_t)(le - p), &ev) && ev.has_time && !ev.time.year_known) {
+			if (pft_parse_header(p, (size_t)(le - p), &ev) && ev.has_time &&
+			    !ev.time.year_known) {
 				fs->first = ev.time;
 				fs->have_first = 1;
 			}
@@ -769,7 +903,8 @@ static void probe_stamps(struct run *r, const struct pft_chunk *ck)
 		const size_t le = ck->data[end - 1] == '\n' ? end - 1 : end;
 		const char *nl = le ? memrchr(ck->data, '\n', le) : NULL;
 		const size_t ls = nl ? (size_t)(nl - ck->data) + 1 : 0;
-		if (pft_parse_header(ck->data + ls, le - ls, &ev) && ev.has_time && !ev.time.year_known) {
+		if (pft_parse_header(ck->data + ls, le - ls, &ev) && ev.has_time &&
+		    !ev.time.year_known) {
 			fs->last = ev.time;
 			fs->have_last = 1;
 			break;
@@ -815,15 +950,19 @@ static void process_chunk(struct run *r)
 static enum pft_status on_chunk(void *arg, const struct pft_chunk *ck)
 {
 	struct run *r = arg;
+	free(r->cur.bloom); /* left by a chunk abandoned on SIGBUS */
 	r->cur = (struct seg){.data = ck->data, .len = ck->len, .vpos = r->vpos,
 			      .file = ck->file_index, .offset = ck->offset};
 	if (r->out->passes == 1)
 		probe_stamps(r, ck);
+	await_expire(r, r->vpos);
 	process_chunk(r);
 	r->out->lines_searched_bytes += ck->len;
 	r->vpos += ck->len;
 	if (r->pass == PASS_COLLECT && r->o->follow && !r->fail)
-		window_push(r, ck);
+		window_push(r, ck); /* takes cur's filter along */
+	free(r->cur.bloom);
+	r->cur.bloom = NULL;
 	return r->fail;
 }
 
@@ -837,34 +976,249 @@ static enum pft_status note_error(struct run *r, const struct pft_error *e)
 	return PFT_OK;
 }
 
+/* A file read to its end or not: note the first error of each file once (pass 2 meets the
+ * errors of pass 1 again). */
+static enum pft_status file_finished(struct run *r, size_t f, enum pft_status st,
+				     struct pft_error *e, struct pft_error *err)
+{
+	if (r->fail)
+		return pft_error_set(err, r->fail, 0, r->in->files[f].path, 0, NULL);
+	if (st == PFT_OK)
+		return PFT_OK;
+	if (st == PFT_ERR_NOMEM)
+		return pft_error_set(err, st, 0, r->in->files[f].path, 0, NULL);
+	if (e->status == PFT_OK)
+		pft_error_set(e, st, 0, r->in->files[f].path, 0, NULL);
+	if (!r->file_failed[f]) {
+		r->file_failed[f] = 1;
+		PFT_TRY(note_error(r, e));
+	}
+	return PFT_OK;
+}
+
+static void stream_begins(struct run *r, size_t f)
+{
+	/* The window spans the files of a rotated set, never two sets. */
+	if (r->in->files[f].stream != r->stream) {
+		window_clear(r);
+		r->stream = r->in->files[f].stream;
+		r->stream_start = r->vpos;
+	}
+}
+
+/* One thread: the files are read inside the callback (the reader's own SIGBUS guard covers
+ * the callback). */
+static enum pft_status read_all_direct(struct run *r, size_t chunk, struct pft_error *err)
+{
+	for (size_t f = 0; f < r->in->n_files; f++) {
+		stream_begins(r, f);
+		struct pft_error e = {0};
+		const enum pft_status st = pft_input_read(r->in, f, chunk, on_chunk, r, &e);
+		PFT_TRY(file_finished(r, f, st, &e, err));
+	}
+	return PFT_OK;
+}
+
+/* ---- reader threads -------------------------------------------------------------------------
+ * Readers decode files ahead, several files at once (rotated gzip/zstd archives: one core
+ * each), into a small queue per file; the calling thread searches the chunks in input order.
+ * A chunk in a queue holds a reference on its buffer (or is a copy). */
+
+#define QUEUE_CHUNKS 4u
+
+struct qchunk {
+	struct pft_chunk ck;
+	char *copy;
+};
+
+struct fileq {
+	struct qchunk ring[QUEUE_CHUNKS];
+	unsigned head, n;
+	int done;
+	enum pft_status status;
+	struct pft_error err;
+};
+
+struct pool {
+	struct run *r;
+	size_t chunk;
+	pthread_mutex_t mu;
+	pthread_cond_t produced, consumed;
+	struct fileq *q;
+	size_t next_file;
+	int stop;
+};
+
+struct reader_arg {
+	struct pool *p;
+	size_t file;
+};
+
+static enum pft_status reader_chunk(void *arg, const struct pft_chunk *ck)
+{
+	struct reader_arg *a = arg;
+	struct pool *p = a->p;
+	struct fileq *q = &p->q[a->file];
+	struct qchunk qc = {.ck = *ck};
+	if (ck->owner != NULL) {
+		pft_chunk_retain(ck);
+	} else {
+		if ((qc.copy = malloc(ck->len ? ck->len : 1)) == NULL)
+			return PFT_ERR_NOMEM;
+		memcpy(qc.copy, ck->data, ck->len);
+		qc.ck.data = qc.copy;
+	}
+	pthread_mutex_lock(&p->mu);
+	while (q->n == QUEUE_CHUNKS && !p->stop)
+		pthread_cond_wait(&p->consumed, &p->mu);
+	const int stop = p->stop;
+	if (!stop) {
+		q->ring[(q->head + q->n) % QUEUE_CHUNKS] = qc;
+		q->n++;
+		pthread_cond_broadcast(&p->produced);
+	}
+	pthread_mutex_unlock(&p->mu);
+	if (stop) {
+		if (qc.ck.owner)
+			pft_chunk_release(qc.ck.owner);
+		free(qc.copy);
+		return PFT_ERR_CANCELLED;
+	}
+	return PFT_OK;
+}
+
+static void *reader_main(void *arg)
+{
+	struct pool *p = arg;
+	for (;;) {
+		pthread_mutex_lock(&p->mu);
+		const size_t f = p->stop ? p->r->in->n_files : p->next_file++;
+		pthread_mutex_unlock(&p->mu);
+		if (f >= p->r->in->n_files)
+			break;
+		struct reader_arg a = {p, f};
+		struct pft_error e = {0};
+		const enum pft_status st =
+			pft_input_read(p->r->in, f, p->chunk, reader_chunk, &a, &e);
+		pthread_mutex_lock(&p->mu);
+		p->q[f].status = st;
+		p->q[f].err = e;
+		p->q[f].done = 1;
+		pthread_cond_broadcast(&p->produced);
+		pthread_mutex_unlock(&p->mu);
+	}
+	return NULL;
+}
+
+static void qchunk_release(struct qchunk *qc)
+{
+	if (qc->ck.owner)
+		pft_chunk_release(qc->ck.owner);
+	free(qc->copy);
+}
+
+/* Searches one chunk; a mapped file that shrank (SIGBUS) lands back here. @return 0, or 1
+ * for SIGBUS. */
+static int consume_guarded(struct run *r, const struct pft_chunk *ck)
+{
+	sigjmp_buf jb;
+	if (sigsetjmp(jb, 1) != 0) {
+		pft_io_guard_jmp = NULL;
+		return 1;
+	}
+	pft_io_guard_jmp = &jb;
+	(void)on_chunk(r, ck);
+	pft_io_guard_jmp = NULL;
+	return 0;
+}
+
+static enum pft_status read_all_threads(struct run *r, size_t chunk, unsigned n_readers,
+					struct pft_error *err)
+{
+	struct pool p = {.r = r, .chunk = chunk};
+	p.q = calloc(r->in->n_files, sizeof *p.q);
+	pthread_t *th = calloc(n_readers, sizeof *th);
+	if (p.q == NULL || th == NULL) {
+		free(p.q);
+		free(th);
+		return pft_error_set(err, PFT_ERR_NOMEM, 0, NULL, 0, NULL);
+	}
+	pthread_mutex_init(&p.mu, NULL);
+	pthread_cond_init(&p.produced, NULL);
+	pthread_cond_init(&p.consumed, NULL);
+	unsigned started = 0;
+	while (started < n_readers && pthread_create(&th[started], NULL, reader_main, &p) == 0)
+		started++;
+	enum pft_status status = PFT_OK;
+	if (started == 0)
+		status = read_all_direct(r, chunk, err);
+	for (size_t f = 0; started > 0 && f < r->in->n_files && status == PFT_OK; f++) {
+		stream_begins(r, f);
+		struct fileq *q = &p.q[f];
+		int shrank = 0;
+		for (;;) {
+			pthread_mutex_lock(&p.mu);
+			while (q->n == 0 && !q->done)
+				pthread_cond_wait(&p.produced, &p.mu);
+			if (q->n == 0) {
+				pthread_mutex_unlock(&p.mu);
+				break;
+			}
+			struct qchunk qc = q->ring[q->head];
+			q->head = (q->head + 1) % QUEUE_CHUNKS;
+			q->n--;
+			pthread_cond_broadcast(&p.consumed);
+			pthread_mutex_unlock(&p.mu);
+			if (!shrank && !r->fail && consume_guarded(r, &qc.ck)) {
+				/* Its chunks in the window may be gone too: drop them all. */
+				shrank = 1;
+				window_clear(r);
+				struct pft_error e;
+				pft_error_set(&e, PFT_ERR_IO, 0, r->in->files[f].path, qc.ck.offset,
+					      "the file shrank while it was read");
+				if (!r->file_failed[f]) {
+					r->file_failed[f] = 1;
+					status = note_error(r, &e);
+				}
+			}
+			qchunk_release(&qc);
+		}
+		if (status == PFT_OK)
+			status = file_finished(r, f, q->status, &q->err, err);
+	}
+	/* Stop the readers (on an error they may still be decoding), then free what they left. */
+	pthread_mutex_lock(&p.mu);
+	p.stop = 1;
+	pthread_cond_broadcast(&p.consumed);
+	pthread_mutex_unlock(&p.mu);
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	for (size_t f = 0; f < r->in->n_files; f++)
+		for (; p.q[f].n > 0; p.q[f].n--, p.q[f].head = (p.q[f].head + 1) % QUEUE_CHUNKS)
+			qchunk_release(&p.q[f].ring[p.q[f].head]);
+	pthread_cond_destroy(&p.produced);
+	pthread_cond_destroy(&p.consumed);
+	pthread_mutex_destroy(&p.mu);
+	free(p.q);
+	free(th);
+	return status;
+}
+
 static enum pft_status read_all(struct run *r, struct pft_error *err)
 {
 	const size_t chunk = r->o->chunk_size ? r->o->chunk_size : PFT_TRACE_CHUNK_DEFAULT;
 	r->stream = UINT32_MAX;
-	for (size_t f = 0; f < r->in->n_files; f++) {
-		if (r->in->files[f].stream != r->stream) {
-			window_clear(r);
-			r->stream = r->in->files[f].stream;
-			r->stream_start = r->vpos;
-		}
-		struct pft_error e = {0};
-		const enum pft_status st = pft_input_read(r->in, f, chunk, on_chunk, r, &e);
-		if (r->fail)
-			return pft_error_set(err, r->fail, 0, r->in->files[f].path, 0, NULL);
-		/* Keep reading across a rotated set's files: the window spans them. */
-		if (st != PFT_OK) {
-			if (st == PFT_ERR_NOMEM)
-				return pft_error_set(err, st, 0, r->in->files[f].path, 0, NULL);
-			if (e.status == PFT_OK)
-				pft_error_set(&e, st, 0, r->in->files[f].path, 0, NULL);
-			if (!r->file_failed[f]) {
-				r->file_failed[f] = 1;
-				PFT_TRY(note_error(r, &e));
-			}
-		}
+	unsigned threads = r->o->threads;
+	if (threads == 0) {
+		const long n = sysconf(_SC_NPROCESSORS_ONLN);
+		threads = n > 0 ? (unsigned)n : 1;
 	}
+	const unsigned readers = r->in->n_files < threads ? (unsigned)r->in->n_files : threads;
+	const enum pft_status st = threads > 1 && readers > 0
+					   ? read_all_threads(r, chunk, readers, err)
+					   : read_all_direct(r, chunk, err);
 	window_clear(r);
-	return PFT_OK;
+	return st;
 }
 
 /* ---- years --------------------------------------------------------------------------------- */
@@ -890,17 +1244,17 @@ static void infer_years(struct run *r)
 			struct file_stamps *fs = &r->stamps[i];
 			if (!fs->have_first || !fs->have_last)
 				continue;
+			const uint32_t first = year_pos(&fs->first), last = year_pos(&fs->last);
 			int32_t year_last;
 			if (next_first == NULL)
-				year_last = pft_year_of_last(&fs->last, r->o->year, in->files[i].mtime);
+				year_last =
+					pft_year_of_last(&fs->last, r->o->year, in->files[i].mtime);
+			else if (year_next_first == 0)
+				year_last = 0;
 			else
-				year_last = year_next_first == 0
-						    ? 0
-						    : year_next_first - (year_pos(&fs->last) >
-									 year_pos(next_first) + 86400u);
-			fs->year_first = year_last == 0 ? 0
-							: year_last - (year_pos(&fs->first) >
-								       year_pos(&fs->last) + 86400u);
+				year_last = year_next_first -
+					    (last > year_pos(next_first) + 86400u);
+			fs->year_first = year_last == 0 ? 0 : year_last - (first > last + 86400u);
 			year_next_first = fs->year_first;
 			next_first = &fs->first;
 		}
@@ -979,9 +1333,8 @@ static enum pft_status build_result(struct run *r, struct pft_error *err)
 			m->parent_ref = NULL;
 		}
 		m->lines = pft_arena_alloc(&out->arena, g->n_lines * sizeof *m->lines);
-		m->children = g->n_children
-				      ? pft_arena_alloc(&out->arena, g->n_children * sizeof *m->children)
-				      : NULL;
+		const size_t children_size = g->n_children * sizeof *m->children;
+		m->children = g->n_children ? pft_arena_alloc(&out->arena, children_size) : NULL;
 		if (m->lines == NULL || (g->n_children && m->children == NULL)) {
 			status = PFT_ERR_NOMEM;
 			break;
@@ -994,11 +1347,14 @@ static enum pft_status build_result(struct run *r, struct pft_error *err)
 			const struct pft_trace_child *c = &g->children[j];
 			if (r->g[c->message].out_index == UINT32_MAX)
 				continue;
-			m->children[m->n_children++] = (struct pft_trace_child){
-				.message = r->g[c->message].out_index, .kind = c->kind, .line = c->line};
+			m->children[m->n_children++] =
+				(struct pft_trace_child){.message = r->g[c->message].out_index,
+							 .kind = c->kind,
+							 .line = c->line};
 		}
 		if (m->parent_ref) {
-			struct pft_trace_parent_ref *ref = (struct pft_trace_parent_ref *)m->parent_ref;
+			struct pft_trace_parent_ref *ref =
+				(struct pft_trace_parent_ref *)m->parent_ref;
 			ref->line.year = line_year(r, &ref->line);
 		}
 	}
@@ -1014,6 +1370,7 @@ static void run_free(struct run *r)
 {
 	window_clear(r);
 	free(r->win);
+	free(r->await);
 	for (size_t i = 0; i < r->n_g; i++) {
 		free(r->g[i].lines);
 		free(r->g[i].children);
@@ -1038,8 +1395,10 @@ enum pft_status pft_trace_run(const struct pft_inputs *in, const struct pft_trac
 	r.file_failed = calloc(in->n_files ? in->n_files : 1, 1);
 	enum pft_status status = PFT_OK;
 	if (r.stamps == NULL || r.file_failed == NULL || r.needle_len == 0) {
-		status = pft_error_set(err, r.needle_len ? PFT_ERR_NOMEM : PFT_ERR_USAGE, 0, NULL, 0,
-				       r.needle_len ? NULL : "nothing to trace");
+		if (r.needle_len)
+			status = pft_error_set(err, PFT_ERR_NOMEM, 0, NULL, 0, NULL);
+		else
+			status = pft_error_set(err, PFT_ERR_USAGE, 0, NULL, 0, "nothing to trace");
 		goto done;
 	}
 	for (size_t i = 0; i < in->n_errors && status == PFT_OK; i++)

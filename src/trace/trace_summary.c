@@ -87,7 +87,8 @@ enum pft_status pft_trace_summarize(const struct pft_trace_result *r, size_t mi,
 			const char *p = memmem(ev.text.p, ev.text.n, "message-id=", 11);
 			if (p != NULL) {
 				p += 11;
-				s->message_id = (struct pft_slice){p, (uint32_t)(ev.text.p + ev.text.n - p)};
+				const uint32_t n = (uint32_t)(ev.text.p + ev.text.n - p);
+				s->message_id = (struct pft_slice){p, n};
 			}
 			break;
 		}

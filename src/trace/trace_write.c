@@ -16,6 +16,16 @@ static void json_str(FILE *out, const char *p, size_t n)
 	static const char hex[] = "0123456789abcdef";
 	fputc('"', out);
 	for (size_t i = 0; i < n;) {
+		/* A run of bytes that need nothing, in one write. */
+		size_t run = i;
+		while (run < n && (unsigned char)p[run] >= 0x20 && (unsigned char)p[run] < 0x7F &&
+		       p[run] != '"' && p[run] != '\\')
+			run++;
+		if (run > i) {
+			fwrite(p + i, 1, run - i, out);
+			i = run;
+			continue;
+		}
 		const unsigned char c = (unsigned char)p[i];
 		if (c == '"' || c == '\\') {
 			fputc('\\', out);
@@ -58,8 +68,12 @@ static void text_bytes(FILE *out, const char *p, size_t n)
 	for (size_t i = 0; i < n;) {
 		const unsigned char c = (unsigned char)p[i];
 		if (c >= 0x20 && c < 0x7F) {
-			fputc(c, out);
-			i++;
+			size_t run = i + 1;
+			while (run < n && (unsigned char)p[run] >= 0x20 &&
+			       (unsigned char)p[run] < 0x7F)
+				run++;
+			fwrite(p + i, 1, run - i, out);
+			i = run;
 			continue;
 		}
 		if (c == '\t') {
@@ -100,7 +114,8 @@ static const char *kind_name(enum pft_event_kind k)
 		[PFT_EV_EXPIRED] = "expired",           [PFT_EV_REMOVED] = "removed",
 		[PFT_EV_MESSAGE_ID] = "message_id",     [PFT_EV_CLIENT] = "client",
 		[PFT_EV_PICKUP] = "pickup",             [PFT_EV_NOTIFICATION] = "notification",
-		[PFT_EV_REJECT] = "reject",             [PFT_EV_REPEAT_PREVIOUS] = "repeat_previous",
+		[PFT_EV_REJECT] = "reject",
+		[PFT_EV_REPEAT_PREVIOUS] = "repeat_previous",
 	};
 	return (unsigned)k < PFT_EV_KIND_COUNT && names[k] ? names[k] : "unknown";
 }
@@ -132,7 +147,8 @@ static void dsn_text(char *buf, size_t size, pft_dsn d)
 	if (d == 0)
 		buf[0] = '\0';
 	else
-		snprintf(buf, size, "%u.%u.%u", PFT_DSN_CLASS(d), PFT_DSN_SUBJECT(d), PFT_DSN_DETAIL(d));
+		snprintf(buf, size, "%u.%u.%u", PFT_DSN_CLASS(d), PFT_DSN_SUBJECT(d),
+			 PFT_DSN_DETAIL(d));
 }
 
 /* The recipient's outcome in words: its last status, "pending" for a deferral in a message
@@ -212,8 +228,9 @@ static void text_message(FILE *out, const struct pft_trace_result *r, const stru
 		fputs("  parent     ", out);
 		text_cstr(out, r->messages[m->parent].qid);
 		fprintf(out, " (message %u), %s\n", m->parent + 1,
-			m->parent_kind == PFT_LINK_NOTIFICATION ? notify_words(s->notify)
-								: pft_trace_link_name(m->parent_kind));
+			m->parent_kind == PFT_LINK_NOTIFICATION
+				? notify_words(s->notify)
+				: pft_trace_link_name(m->parent_kind));
 	} else if (m->parent_ref) {
 		fputs("  parent     ", out);
 		text_cstr(out, m->parent_ref->qid);
@@ -227,7 +244,8 @@ static void text_message(FILE *out, const struct pft_trace_result *r, const stru
 		text_slice(out, s->from);
 		fputc('>', out);
 		if (s->has_queued)
-			fprintf(out, ", size %llu, %u recipient%s", (unsigned long long)s->size, s->nrcpt,
+			fprintf(out, ", size %llu, %u recipient%s", (unsigned long long)s->size,
+				s->nrcpt,
 				s->nrcpt == 1 ? "" : "s");
 		fputc('\n', out);
 	}
@@ -367,7 +385,8 @@ static void json_event(FILE *out, const struct pft_trace_line *l)
 	json_field(out, "client", ev.client);
 	json_field(out, "reason", ev.reason_text);
 	if (ev.kind == PFT_EV_QUEUED)
-		fprintf(out, ", \"size\": %llu, \"nrcpt\": %u", (unsigned long long)ev.size, ev.nrcpt);
+		fprintf(out, ", \"size\": %llu, \"nrcpt\": %u", (unsigned long long)ev.size,
+			ev.nrcpt);
 	if (notify_name(ev.notify))
 		fprintf(out, ", \"notification\": \"%s\"", notify_name(ev.notify));
 	json_field(out, "new_qid", ev.new_qid);

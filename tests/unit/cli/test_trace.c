@@ -7,8 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "pft_test.h"
+#include "trace/trace_internal.h"
 
 #define PFTALLY "\"${PFT_TEST_PFTALLY:-" PFT_BINARY_DIR "/pftally}\""
 #define PFTGEN PFT_BINARY_DIR "/tools/pftgen"
@@ -220,7 +223,8 @@ static size_t jcount(const char *doc, const char *path)
 #define JS(doc, ...) jstr_fmt(doc, __VA_ARGS__)
 static char jbuf[8][4096];
 static unsigned jnext;
-static const char *jstr_fmt(const char *doc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static const char *jstr_fmt(const char *doc, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 static const char *jstr_fmt(const char *doc, const char *fmt, ...)
 {
 	char path[256];
@@ -232,7 +236,8 @@ static const char *jstr_fmt(const char *doc, const char *fmt, ...)
 	return jstr(doc, path, buf, sizeof jbuf[0]);
 }
 
-static long long jnum_fmt(const char *doc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static long long jnum_fmt(const char *doc, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 static long long jnum_fmt(const char *doc, const char *fmt, ...)
 {
 	char path[256];
@@ -253,7 +258,8 @@ static int message_with(const char *doc, const char *qid, int nth)
 	return -1;
 }
 
-static char *trace_json(int expect_code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static char *trace_json(int expect_code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 static char *trace_json(int expect_code, const char *fmt, ...)
 {
 	char args[4096], cmd[8192];
@@ -325,7 +331,8 @@ static int reused_qid(const char *text, char *qid, size_t size)
 Test(trace, qid_across_rotated_gzip_zstd_plain_with_reuse, .timeout = 300)
 {
 	char *dir = pft_test_tmpdir();
-	cr_assert_eq(run(NULL, PFTGEN " --seed 21 --messages 4000 --reuse-qids -o %s/one.log", dir), 0);
+	cr_assert_eq(run(NULL, PFTGEN " --seed 21 --messages 4000 --reuse-qids -o %s/one.log", dir),
+		     0);
 	char path[4096];
 	snprintf(path, sizeof path, "%s/one.log", dir);
 	size_t len = 0;
@@ -349,7 +356,8 @@ Test(trace, qid_across_rotated_gzip_zstd_plain_with_reuse, .timeout = 300)
 	char *set = malloc(strlen(dir) + 8);
 	sprintf(set, "%s/set", dir);
 	cr_assert_eq(run(NULL, "mkdir %s && head -c %zu %s/one.log | gzip -c > %s/mail.log.2.gz && "
-			       "head -c %zu %s/one.log | tail -c +%zu | zstd -q -c > %s/mail.log.1.zst && "
+			       "head -c %zu %s/one.log | tail -c +%zu | zstd -q -c "
+			       "> %s/mail.log.1.zst && "
 			       "tail -c +%zu %s/one.log > %s/mail.log",
 			 set, (size_t)(cut1 - text), dir, set, (size_t)(cut2 - text), dir,
 			 (size_t)(cut1 - text) + 1, set, (size_t)(cut2 - text) + 1, dir, set),
@@ -360,6 +368,7 @@ Test(trace, qid_across_rotated_gzip_zstd_plain_with_reuse, .timeout = 300)
 	char *rot = trace_json(0, "--year 2025 %s %s/mail.log %s/mail.log.1.zst %s/mail.log.2.gz",
 			       qid, set, set, set);
 	char *as_dir = trace_json(0, "--year 2025 --chunk-size 2K %s %s", qid, set);
+	char *one_thread = trace_json(0, "--year 2025 -j 1 --chunk-size 3K %s %s", qid, set);
 
 	/* One message per lifecycle, each matched, of this queue ID. */
 	size_t matched = 0;
@@ -377,12 +386,17 @@ Test(trace, qid_across_rotated_gzip_zstd_plain_with_reuse, .timeout = 300)
 	size_t traced = 0;
 	for (size_t i = 0; i < jcount(one, "messages"); i++)
 		if (strcmp(JS(one, "messages.%zu.qid", i), qid) == 0)
-			traced += jcount(one, (snprintf(path, sizeof path, "messages.%zu.lines", i), path));
+			traced += jcount(one, (snprintf(path, sizeof path, "messages.%zu.lines", i),
+					       path));
 	cr_expect_eq(traced, own_lines, "%zu lines traced, %zu in the log", traced, own_lines);
 
 	char *l_one = all_lines(one), *l_rot = all_lines(rot), *l_dir = all_lines(as_dir);
+	char *l_j1 = all_lines(one_thread);
 	cr_expect_str_eq(l_rot, l_one, "the rotated set traces differently");
 	cr_expect_str_eq(l_dir, l_one, "the directory traces differently");
+	cr_expect_str_eq(l_j1, l_one, "one thread traces differently");
+	free(l_j1);
+	free(one_thread);
 	cr_expect(strstr(l_one, "2024-12-") != NULL || strstr(l_one, "2025-01-") != NULL,
 		  "times without the inferred year: %.300s", l_one);
 	/* The rotated trace names its files. */
@@ -400,13 +414,14 @@ Test(trace, qid_across_rotated_gzip_zstd_plain_with_reuse, .timeout = 300)
 	free(dir);
 }
 
-/* ---- hops, forwards and notifications in a real Postfix capture -------------------------------- */
+/* ---- hops, forwards and notifications in a real Postfix capture ---------------------------- */
 
 Test(trace, real_capture_hop_forward_notification)
 {
-	static const char *const inputs[] = {REAL "/short-qids/mail.log", REAL "/short-qids/rotated"};
+	static const char *const inputs[] = {REAL "/short-qids/mail.log",
+					     REAL "/short-qids/rotated"};
 	for (size_t k = 0; k < 2; k++) {
-		/* Content-filter hand-off: the child's first lines come before the parent's sent. */
+		/* Content-filter hand-off: the child's first lines precede the parent's sent. */
 		char *j = trace_json(0, "--year 2026 CD8BF102627 %s", inputs[k]);
 		cr_assert_eq(jcount(j, "messages"), 2);
 		cr_expect_str_eq(JS(j, "messages.0.qid"), "CD8BF102627");
@@ -462,7 +477,8 @@ Test(trace, real_capture_hop_forward_notification)
 	/* A delay notification and the non-delivery notification of the same expired message. */
 	char *j = trace_json(0, "--year 2026 2973B102623 " REAL "/short-qids/mail.log");
 	cr_expect_eq(jcount(j, "messages"), 3);
-	const int delay = message_with(j, "F01B310253B", 0), ndr = message_with(j, "1556010253D", 0);
+	const int delay = message_with(j, "F01B310253B", 0);
+	const int ndr = message_with(j, "1556010253D", 0);
 	cr_assert(delay >= 0 && ndr >= 0, "notifications not followed");
 	cr_expect_str_eq(JS(j, "messages.%d.notification", delay), "delay");
 	cr_expect_str_eq(JS(j, "messages.%d.notification", ndr), "non_delivery");
@@ -489,7 +505,7 @@ Test(trace, real_capture_hop_forward_notification)
 	free(out);
 }
 
-/* ---- hand-written logs: both link orders, look-back across chunks, remote IDs ----------------- */
+/* ---- hand-written logs: both link orders, look-back across chunks, remote IDs ------------- */
 
 static char *hand_log(void)
 {
@@ -502,7 +518,8 @@ static char *hand_log(void)
 	L("Mar  1 10:00:00 mx1 postfix/cleanup[101]: 1A2B3C4D5E: message-id=<m1@example>\n");
 	L("Mar  1 10:00:00 mx1 postfix/qmgr[102]: 1A2B3C4D5E: from=<alice@example.com>, size=100, "
 	  "nrcpt=2 (queue active)\n");
-	L("Mar  1 10:00:01 mx1 postfix/10025/smtpd[103]: 2B3C4D5E6F: client=localhost[127.0.0.1]\n");
+	L("Mar  1 10:00:01 mx1 postfix/10025/smtpd[103]: 2B3C4D5E6F: "
+	  "client=localhost[127.0.0.1]\n");
 	L("Mar  1 10:00:01 mx1 postfix/cleanup[101]: 2B3C4D5E6F: message-id=<m1@example>\n");
 	for (int i = 0; i < 400; i++)
 		L("Mar  1 10:00:01 mx1 postfix/smtpd[%d]: connect from unknown[198.51.100.%d] "
@@ -559,8 +576,8 @@ static char *hand_log(void)
 	L("Mar  1 11:00:02 mx1 postfix/qmgr[102]: 4D5E6F7081: removed\n");
 	/* One instance hands over to another of the same host; the child stays queued. */
 	L("Mar  1 12:00:00 mx1 postfix-out/pickup[120]: 6F708192A3: uid=0 from=<root>\n");
-	L("Mar  1 12:00:00 mx1 postfix-out/qmgr[122]: 6F708192A3: from=<root@mx1.example>, size=10, "
-	  "nrcpt=1 (queue active)\n");
+	L("Mar  1 12:00:00 mx1 postfix-out/qmgr[122]: 6F708192A3: from=<root@mx1.example>, "
+	  "size=10, nrcpt=1 (queue active)\n");
 	L("Mar  1 12:00:01 mx1 postfix/smtpd[123]: 708192A3B4: client=localhost[127.0.0.1]\n");
 	L("Mar  1 12:00:01 mx1 postfix-out/smtp[125]: 6F708192A3: to=<erin@example.org>, "
 	  "relay=127.0.0.1[127.0.0.1]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 "
@@ -586,8 +603,8 @@ static char *hand_log(void)
 	  "554 5.7.1 <bob@example.net>: Recipient address rejected: spam; from=<x@spam.example> "
 	  "to=<bob@example.net> proto=ESMTP helo=<spam>\n");
 	/* Control bytes in a line must not reach a terminal. */
-	L("Mar  2 09:40:00 mx1 postfix/cleanup[101]: 90A1B2C3D4: warning: header Subject: \033[31mred "
-	  "from unknown; from=<bob@example.net> to=<x@example.org>\n");
+	L("Mar  2 09:40:00 mx1 postfix/cleanup[101]: 90A1B2C3D4: warning: header Subject: "
+	  "\033[31mred from unknown; from=<bob@example.net> to=<x@example.org>\n");
 #undef L
 	return s;
 }
@@ -600,7 +617,8 @@ Test(trace, hand_written_links_both_orders_across_tiny_chunks)
 	char *log = hand_log();
 	write_file(path, log);
 	static const char *const engines[] = {"", "--chunk-size 1K", "--chunk-size 300",
-					      "--no-mmap --chunk-size 2K"};
+					      "--no-mmap --chunk-size 2K", "-j 1 --chunk-size 1K",
+					      "-j 3 --chunk-size 700"};
 	for (size_t e = 0; e < sizeof engines / sizeof engines[0]; e++) {
 		char *j = trace_json(0, "--year 2024 %s 1A2B3C4D5E %s", engines[e], path);
 		/* mx1's two lifecycles, mx2's, the filter's child and its notification. */
@@ -735,7 +753,9 @@ Test(trace, exit_codes)
 {
 	char *out = NULL;
 	/* 1: nothing matched (JSON still written, with no message). */
-	cr_expect_eq(run(&out, PFTALLY " trace ABCDEF98765 " REAL "/short-qids/mail.log 2>/dev/null"), 1);
+	cr_expect_eq(run(&out, PFTALLY " trace ABCDEF98765 " REAL
+				     "/short-qids/mail.log 2>/dev/null"),
+		     1);
 	cr_expect_str_eq(out, "");
 	free(out);
 	char *j = trace_json(1, "nobody@nowhere.example " REAL "/short-qids/mail.log");
@@ -745,8 +765,11 @@ Test(trace, exit_codes)
 	/* 2: usage. */
 	cr_expect_eq(run(NULL, PFTALLY " trace 2>/dev/null"), 2);
 	cr_expect_eq(run(NULL, PFTALLY " trace 39897102627 2>/dev/null"), 2);
-	cr_expect_eq(run(NULL, PFTALLY " trace -f csv 39897102627 " REAL "/short-qids 2>/dev/null"), 2);
-	cr_expect_eq(run(NULL, PFTALLY " trace --bogus 39897102627 " REAL "/short-qids 2>/dev/null"), 2);
+	cr_expect_eq(run(NULL, PFTALLY " trace -f csv 39897102627 " REAL "/short-qids 2>/dev/null"),
+		     2);
+	cr_expect_eq(run(NULL, PFTALLY " trace --bogus 39897102627 " REAL
+				     "/short-qids 2>/dev/null"),
+		     2);
 	cr_expect_eq(run(NULL, "cat " REAL "/short-qids/mail.log | " PFTALLY
 			       " trace alice@src.example - 2>/dev/null"),
 		     2);
@@ -777,21 +800,24 @@ Test(trace, exit_codes)
 	cr_expect(err && strstr(err, "broken.log.gz") && strstr(err, "missing.log"), "%s", err);
 	free(err);
 	/* 3 also when the failed input leaves nothing found. */
-	cr_expect_eq(run(NULL, PFTALLY " trace 39897102627 %s/missing.log 2>/dev/null >/dev/null", dir),
+	cr_expect_eq(run(NULL, PFTALLY " trace 39897102627 %s/missing.log 2>/dev/null >/dev/null",
+			 dir),
 		     3);
 	run(NULL, "rm -rf %s", dir);
 	free(dir);
 	/* Options before the word trace are not trace's. */
-	cr_expect_eq(run(NULL, PFTALLY " -f json trace 39897102627 " REAL "/short-qids 2>/dev/null"), 2);
+	cr_expect_eq(run(NULL, PFTALLY " -f json trace 39897102627 " REAL
+				     "/short-qids 2>/dev/null"),
+		     2);
 }
 
-/* ---- the filter kernels agree ------------------------------------------------------------------ */
+/* ---- the filter kernels agree -------------------------------------------------------------- */
 
 Test(trace, scalar_and_simd_filters_agree, .timeout = 300)
 {
 	char *dir = pft_test_tmpdir();
-	cr_assert_eq(run(NULL, PFTGEN " --seed 5 --messages 3000 --hosts 2 --qid mixed --stamp mixed "
-			       "--reuse-qids --noise 0.02 -o %s/mail.log",
+	cr_assert_eq(run(NULL, PFTGEN " --seed 5 --messages 3000 --hosts 2 --qid mixed "
+			       "--stamp mixed --reuse-qids --noise 0.02 -o %s/mail.log",
 			 dir),
 		     0);
 	char path[4096];
@@ -846,8 +872,8 @@ Test(trace, scalar_and_simd_filters_agree, .timeout = 300)
 		ref = simd = NULL;
 		const int q1 = run(&ref, "PFT_FORCE_SCAN=scalar " PFTALLY " trace -f json '%s' %s",
 				   needles[i], path);
-		const int q2 = run(&simd, PFTALLY " trace -f json --chunk-size 1K '%s' %s", needles[i],
-				   path);
+		const int q2 = run(&simd, PFTALLY " trace -f json --chunk-size 1K '%s' %s",
+				   needles[i], path);
 		cr_expect_eq(q1, q2);
 		cr_expect_str_eq(simd, ref, "kernels differ for %s", needles[i]);
 		free(ref);
@@ -858,7 +884,76 @@ Test(trace, scalar_and_simd_filters_agree, .timeout = 300)
 	free(dir);
 }
 
-/* ---- the man page ----------------------------------------------------------------------------- */
+/* ---- the filter kernels against the scalar reference, in process --------------------------- */
+
+/* A buffer whose last byte is the last of a page followed by an inaccessible page: a kernel
+ * that reads past the end faults. */
+static char *guarded(size_t len, void **map, size_t *map_len)
+{
+	const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	const size_t pages = (len + page - 1) / page + 1;
+	*map_len = (pages + 1) * page;
+	char *m = mmap(NULL, *map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert(m != MAP_FAILED);
+	cr_assert_eq(mprotect(m + pages * page, page, PROT_NONE), 0);
+	*map = m;
+	return m + pages * page - len;
+}
+
+Test(trace_kernels, agree_with_scalar_on_random_and_adversarial_buffers)
+{
+	size_t n_k = 0;
+	const struct pft_trace_kernel *ks = pft_trace_kernels(&n_k);
+	cr_assert_str_eq(ks[0].name, "scalar");
+	static const char alphabet[] = "AB12 :z\n@a.QIDx";
+	static const char *const needles[] = {"A", "QID", "AB12A", "1A2B3C4D5E", "a@B.", "z:"};
+	static const char *const qids[] = {"AB12A", "QIDQID", "1A2B3C4D5E", "4YMw9D602qzwfFW"};
+	uint64_t seed = 0x9E3779B97F4A7C15ull;
+	for (int round = 0; round < 3000; round++) {
+		const size_t len = (size_t)(round % 300);
+		void *map;
+		size_t map_len;
+		char *buf = guarded(len, &map, &map_len);
+		for (size_t i = 0; i < len; i++) {
+			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+			buf[i] = alphabet[(seed >> 33) % (sizeof alphabet - 1)];
+		}
+		/* Plant whole tokens, some at the very end. */
+		if (len > 20 && round % 3 == 0)
+			memcpy(buf + len - 13, " 1A2B3C4D5E: ", 13);
+		if (len > 40 && round % 5 == 1)
+			memcpy(buf + (size_t)round % (len - 20), " 4YMw9D602qzwfFW: x", 19);
+		for (size_t j = 0; j < sizeof needles / sizeof needles[0]; j++) {
+			for (int fold = 0; fold < 2; fold++) {
+				struct pft_trace_needle nd;
+				pft_trace_needle_init(&nd, needles[j], strlen(needles[j]), fold);
+				const size_t want = ks[0].needle_find(&nd, buf, len);
+				for (size_t k = 1; k < n_k; k++)
+					if (ks[k].supported())
+						cr_assert_eq(ks[k].needle_find(&nd, buf, len), want,
+							     "%s finds '%s' (fold %d) elsewhere, "
+							     "length %zu",
+							     ks[k].name, needles[j], fold, len);
+			}
+		}
+		struct pft_trace_qidset set;
+		pft_trace_qidset_init(&set);
+		for (size_t j = 0; j <= (size_t)round % 4; j++)
+			cr_assert_geq(pft_trace_qidset_add(&set, qids[j], strlen(qids[j])), 0);
+		for (size_t from = 0; from < len; from += 1 + (size_t)round % 37) {
+			const size_t want = ks[0].qidset_next(&set, buf, from, len);
+			for (size_t k = 1; k < n_k; k++)
+				if (ks[k].supported())
+					cr_assert_eq(ks[k].qidset_next(&set, buf, from, len), want,
+						     "%s: token from %zu of %zu", ks[k].name, from,
+						     len);
+		}
+		pft_trace_qidset_free(&set);
+		munmap(map, map_len);
+	}
+}
+
+/* ---- the man page ---------------------------------------------------------------------------- */
 
 Test(trace, man_page_documents_trace)
 {
@@ -870,7 +965,8 @@ Test(trace, man_page_documents_trace)
 					    "pftally\\-trace\\-1", "Nothing matched",
 					    "Exit status of", "forwarded as NEWQID", "start_seen"};
 	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-		cr_expect(strstr(man, words[i]) != NULL, "the man page does not mention %s", words[i]);
+		cr_expect(strstr(man, words[i]) != NULL, "the man page does not mention %s",
+			  words[i]);
 	/* Each exit status of trace is described in its section. */
 	const char *sec = strstr(man, "Exit status of");
 	cr_assert_not_null(sec);
