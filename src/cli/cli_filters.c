@@ -145,8 +145,7 @@ void cli_filters_usage(FILE *out)
 	      "      --domain DOMAIN   only recipients in DOMAIN or its sub-domains (repeatable)\n"
 	      "      --sender-domain DOMAIN  only messages whose sender is in DOMAIN or its\n"
 	      "                        sub-domains (repeatable)\n"
-	      "      --exclude-notifications  leave out the messages the bounce daemon created\n"
-	      "\n",
+	      "      --exclude-notifications  leave out the messages the bounce daemon created\n",
 	      out);
 }
 

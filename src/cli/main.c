@@ -84,12 +84,16 @@ static void usage(FILE *out)
 	      "                        (bounds memory; counts are exact only below the cap)\n"
 	      "  -h, --help            this help\n"
 	      "  -V, --version         version\n"
-	      "\n"
-	      "exit status: 0 success, 1 an input could not be read or the report could not be\n"
-	      "written, 2 usage error. See pftally(1).\n",
+	      "\n",
 	      out);
 	cli_filters_usage(out);
 	cli_findings_usage(out);
+	fputs("\n"
+	      "exit status: 0 success; 1 no input could be used or the report could not be\n"
+	      "written; 2 usage error; 3 incomplete (an input could not be read to its end:\n"
+	      "named on stderr, the report covers the rest); 4 a finding, with\n"
+	      "--fail-on-findings. See pftally(1).\n",
+	      out);
 }
 
 static int parse_size(const char *s, size_t *out)
