@@ -1,7 +1,7 @@
 /* Fuzz target: the whole pipeline on a byte buffer, and its chunk-size invariance.
  *
- * Input: byte 0 and byte 1 choose two chunk sizes (tiny ones included), byte 2 the horizon
- * and how the year is found; the rest is the log text. The text is cut into line-aligned
+ * Input: byte 0 and byte 1 choose two chunk sizes (tiny ones included), byte 2 the horizon,
+ * how the year is found and the filters (see filter_of); the rest is the log text. The text is cut into line-aligned
  * chunks as the readers cut it (greedy, a line longer than a chunk alone), each chunk is
  * copied to a buffer of its exact size (ASan sees a read past it), built into a part
  * (pft_part_build) and merged in order (pft_merge_*). Checked:
@@ -29,7 +29,33 @@ struct run_options {
 	size_t chunk_size;
 	int64_t horizon;
 	int32_t year;           /* 0: from the file's mtime */
+	unsigned filters;       /* 0..7: which of the filter sets below */
 };
+
+/* Filters exercise the paths that hold attempts until a message's start is known (lifecycle
+ * filters) and the time buckets resolved at the end (--since/--until). */
+static const char *const fuzz_sender_domains[] = {"example.com", "example.org"};
+static const char *const fuzz_domains[] = {"example.net"};
+
+static struct pft_filter filter_of(unsigned which)
+{
+	struct pft_filter f = {0};
+	if (which & 1)
+		f.exclude_notifications = 1;
+	if (which & 2) {
+		f.sender_domains = fuzz_sender_domains;
+		f.n_sender_domains = 2;
+	}
+	if (which & 4) {
+		f.has_since = f.has_until = 1;
+		f.since = (struct pft_civil){.year = 2024, .month = 12, .day = 31, .hour = 12,
+					     .year_known = 1};
+		f.until = (struct pft_civil){.year = 2025, .month = 1, .day = 2, .year_known = 1};
+		f.domains = fuzz_domains;
+		f.n_domains = 1;
+	}
+	return f;
+}
 
 static char *report_to_string(const struct pft_result *result,
 			      const struct pft_report_options *options, size_t *len)
@@ -157,7 +183,9 @@ static char *run(const char *text, size_t len, const struct run_options *o, int 
 		.mtime = 1735689600, /* 2025-01-01 */
 	};
 	struct pft_inputs inputs = {.files = &file, .n_files = 1, .n_streams = 1};
-	const struct pft_limits limits = {.horizon = o->horizon};
+	const struct pft_filter filter = filter_of(o->filters);
+	const struct pft_limits limits = {.horizon = o->horizon,
+					  .filter = o->filters ? &filter : NULL};
 	struct pft_merge *merge = pft_merge_new(&inputs, &limits);
 	FUZZ_CHECK(merge != NULL, "pft_merge_new");
 	size_t pos = 0;
@@ -227,6 +255,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.chunk_size = chunk_sizes[data[0] & 15],
 		.horizon = horizons[data[2] & 3],
 		.year = (data[2] & 4) ? 0 : 2024,
+		.filters = (data[2] >> 3) & 7,
 	};
 	struct run_options b = a;
 	b.chunk_size = chunk_sizes[data[1] & 15];
