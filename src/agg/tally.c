@@ -351,6 +351,9 @@ enum pft_status pft_tally(const struct pft_inputs *in, const struct pft_tally_op
 	e.n_readers = in->n_files < e.n_workers ? (unsigned)in->n_files : e.n_workers;
 	if (e.n_readers == 0)
 		e.n_readers = 1;
+	/* A multi-frame zstd file decodes its frames on up to this many threads (its reader
+	 * included): the CPUs that the readers do not already keep busy with a file each. */
+	pft_io_zstd_tune(e.n_workers > e.n_readers ? e.n_workers / e.n_readers : 1);
 	st->workers = e.n_workers;
 	st->readers = e.n_readers;
 

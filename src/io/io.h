@@ -118,4 +118,12 @@ PFT_MUST_CHECK enum pft_status pft_input_read(const struct pft_inputs *inputs, s
 					      size_t chunk_size, pft_chunk_fn fn, void *ctx,
 					      struct pft_error *err);
 
+/*! pft_io_zstd_tune() : how many threads may decode the frames of one zstd file at once,
+ *  the thread reading it included (frames of a multi-frame file, as pzstd writes, decode in
+ *  parallel; the text and errors are the same whatever the number). 1: the reading thread
+ *  alone; 0 restores the default (online CPUs, at most 64). Each such thread holds at most a
+ *  frame's text (32 MiB) and a decoder window at a time. Call before any pft_input_read();
+ *  not thread-safe. */
+void pft_io_zstd_tune(unsigned threads);
+
 #endif /* PFT_IO_H */

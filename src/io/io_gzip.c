@@ -275,6 +275,8 @@ enum pft_status pft_io_read_gzip(struct pft_io_source *src, struct pft_io_chunke
 			status = gzip_zlib(&gi, &lb, ck, err);
 		if (status == PFT_OK)
 			status = pft_io_linebuf_commit(&lb, ck, 0, 1, err);
+		else    /* the lines decoded before the fault still count */
+			status = pft_io_linebuf_salvage(&lb, ck, status);
 		pft_io_linebuf_free(&lb);
 	}
 	free(gi.in);

@@ -66,6 +66,7 @@ struct pft_io_chunker {
 	 * ll_scanned) holds no '\n', so the search resumes at ll_scanned. */
 	uint64_t ll_start;
 	uint64_t ll_scanned;
+	int fn_failed;          /* the callback returned an error: it is called no more */
 };
 
 /*! pft_io_chunker_emit() : hands the complete chunks at the start of text[0..len) (decoded
@@ -109,11 +110,93 @@ PFT_MUST_CHECK enum pft_status pft_io_linebuf_commit(struct pft_io_linebuf *lb,
 						     struct pft_io_chunker *ck, size_t n, int eof,
 						     struct pft_error *err);
 
+/*! pft_io_linebuf_salvage() : status is a reader's failure. When the data was at fault
+ *  (PFT_ERR_CORRUPT: a corrupt or truncated stream; PFT_ERR_IO: a read error) rather than the
+ *  callback, the complete lines decoded before the fault and still pending in lb are handed
+ *  out, so that they count; the partial line after the last '\n' is dropped.
+ *  @return status (unchanged: the fault is still the file's error). */
+enum pft_status pft_io_linebuf_salvage(struct pft_io_linebuf *lb, struct pft_io_chunker *ck,
+				       enum pft_status status);
+
 /* Decoders: src is positioned at the start of the compressed data. */
 PFT_MUST_CHECK enum pft_status pft_io_read_gzip(struct pft_io_source *src,
 						struct pft_io_chunker *ck, struct pft_error *err);
 PFT_MUST_CHECK enum pft_status pft_io_read_zstd(struct pft_io_source *src,
 						struct pft_io_chunker *ck, struct pft_error *err);
+
+/* ---- zstd frames (io_zstd_frames.c, io_zstd.c) -------------------------------------------
+ *
+ * A zstd file of several frames (pzstd writes one per 8-32 MiB of text) has its frames
+ * decoded on a small pool of threads, each frame into a buffer of its own, while the reader
+ * thread hands the decoded text to the chunker in order: chunks that lie inside one frame's
+ * buffer are handed out from it (its owner frees it when the last chunk is released); only a
+ * chunk that straddles two frames is assembled in the line buffer.
+ *
+ * Both paths decode a frame the same way, so they give the same text and the same errors:
+ * libzstd's streaming decoder (never its one-shot decoder, which accepts frames the streaming
+ * one rejects, and reads differently past the window), fed by one procedure that depends on
+ * the frame's bytes alone (see io_zstd.c, "the canonical frame decoder"). A pool thread decodes
+ * only frames the walk vouches for (whole in memory, of bounded size); everything else, and
+ * any frame whose decoding failed on a pool thread, is decoded again on the reader from its
+ * place in the file, so errors and their offsets are the streaming decoder's.
+ * PFT_FORCE_ZSTD=stream in the environment makes every frame go through the reader (the
+ * reference path: tests, benchmarks). */
+
+enum pft_io_zstd_step {
+	PFT_IO_ZSTD_MORE,       /* give the walk the frame's first `need` bytes and call again */
+	PFT_IO_ZSTD_DATA,       /* a data frame of `size` bytes, decoding to <= `bound` bytes */
+	PFT_IO_ZSTD_SKIP,       /* a skippable frame of `size` bytes */
+	PFT_IO_ZSTD_STREAM,     /* not a frame the walk vouches for: let the streaming decoder
+				 * judge it (garbage, truncated, corrupt headers or blocks, a
+				 * dictionary, a large window, or larger than bound_max) */
+};
+
+/* The walk over one frame; keeps its place between calls. */
+struct pft_io_zstd_walk {
+	uint64_t bound_max;     /* a data frame that may decode to more is PFT_IO_ZSTD_STREAM */
+	uint64_t content_size;  /* from the frame header; ZSTD_CONTENTSIZE_UNKNOWN if absent */
+	uint64_t block_max;     /* from the frame header: min(window, 128 KiB) */
+	uint64_t bound;         /* DATA: content_size if known, else a bound from the blocks */
+	uint64_t size;          /* DATA, SKIP: bytes of the whole frame */
+	uint64_t need;          /* MORE: bytes of the frame wanted */
+	uint64_t pos;           /* bytes walked (header and whole blocks) */
+	uint64_t blocks;
+	int header_done, last_seen, checksum, skippable;
+};
+
+void pft_io_zstd_walk_init(struct pft_io_zstd_walk *w, uint64_t bound_max);
+
+/*! pft_io_zstd_walk() : walks the frame that starts at p[0], whose first avail bytes are in p
+ *  (the same frame, with at least as many bytes, at every call). eof: no more bytes exist;
+ *  a walk that would need more then answers PFT_IO_ZSTD_STREAM. */
+enum pft_io_zstd_step pft_io_zstd_walk(struct pft_io_zstd_walk *w, const unsigned char *p,
+				       size_t avail, int eof);
+
+/*! pft_io_zstd_header_size() : bytes of the frame header that starts with p[0..4] (magic and
+ *  frame header descriptor), RFC 8878 3.1.1.1. */
+size_t pft_io_zstd_header_size(const unsigned char *p);
+
+/* How frame-parallel decoding runs; set before any read (the engine through pft_io_zstd_tune,
+ * tests). Zeros are defaults. */
+struct pft_io_zstd_tuning {
+	unsigned threads;       /* threads that may decode one file's frames, the reader
+				 * included: 1 is the reader alone; default: online CPUs */
+	size_t frame_max;       /* larger frames are streamed on the reader; default 32 MiB */
+	size_t lookahead;       /* bytes of frames queued ahead, decoded and compressed;
+				 * default 64 MiB (at least one frame is always queued) */
+	int stream_only;        /* 1: every frame through the reader, as PFT_FORCE_ZSTD=stream */
+};
+
+/*! pft_io_zstd_tune_all() : NULL restores the defaults. */
+void pft_io_zstd_tune_all(const struct pft_io_zstd_tuning *tuning);
+
+/*! pft_io_zstd_job_counts() : frames decoded as jobs so far, in total: handed out, and failed
+ *  (then decoded again on the reader). For tests: a sound file fails none. */
+void pft_io_zstd_job_counts(uint64_t *ok, uint64_t *failed);
+
+/*! pft_io_zstd_pool_cpu_ns() : CPU time spent so far by finished decoder threads, in ns, for
+ *  --stats: their decoding is not on the reader thread's clock. */
+uint64_t pft_io_zstd_pool_cpu_ns(void);
 
 /*! pft_io_owner_new() : an owner of mem (munmap'ed when is_map, else free'd) holding one
  *  reference, for the reader. @return NULL if out of memory. */

@@ -142,8 +142,10 @@ enum pft_status pft_io_chunker_emit(struct pft_io_chunker *ck, const char *text,
 			.stored_end = ck->stored_pos ? *ck->stored_pos : offset + pos + n,
 		};
 		status = ck->fn(ck->ctx, &chunk);
-		if (status != PFT_OK)
+		if (status != PFT_OK) {
+			ck->fn_failed = 1;
 			break;
+		}
 		pos += n;
 	}
 	*consumed = pos;
@@ -248,7 +250,40 @@ enum pft_status pft_io_linebuf_commit(struct pft_io_linebuf *lb, struct pft_io_c
 	return status;
 }
 
+enum pft_status pft_io_linebuf_salvage(struct pft_io_linebuf *lb, struct pft_io_chunker *ck,
+				       enum pft_status status)
+{
+	if ((status != PFT_ERR_CORRUPT && status != PFT_ERR_IO) || ck->fn_failed || lb->buf == NULL)
+		return status;
+	const char *nl = memrchr(lb->buf + lb->pos, '\n', lb->fill - lb->pos);
+	if (nl == NULL)
+		return status;
+	/* Cut as at the end of a file that ends after that newline; the error already says
+	 * where the data went wrong, so a failure here (the callback's) changes nothing. */
+	const size_t fill = lb->fill;
+	lb->fill = (size_t)(nl - lb->buf) + 1;
+	struct pft_error ignored;
+	if (pft_io_linebuf_commit(lb, ck, 0, 1, &ignored) != PFT_OK)
+		ck->fn_failed = 1;      /* nothing more to do either way */
+	lb->fill = fill;
+	return status;
+}
+
 /* ---- plain text -------------------------------------------------------------------------- */
+
+/* A regular file read to its end is shorter than what was read of it: it was truncated
+ * (copytruncate) while it was read, and what it held past this point was lost. */
+static enum pft_status check_not_shrunk(const struct pft_io_source *src, struct pft_error *err)
+{
+	struct stat st;
+	if (src->head_len > 0 || fstat(src->fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size >= src->offset)
+		return PFT_OK;
+	return pft_error_set(err, PFT_ERR_IO, 0, src->path, src->offset,
+			     "the file shrank while it was read (to %llu bytes, after %llu bytes "
+			     "were read)",
+			     (unsigned long long)st.st_size, (unsigned long long)src->offset);
+}
 
 /* read() from src until its end. */
 static enum pft_status read_plain_fd(struct pft_io_source *src, struct pft_io_chunker *ck,
@@ -265,12 +300,15 @@ static enum pft_status read_plain_fd(struct pft_io_source *src, struct pft_io_ch
 		if (status != PFT_OK)
 			break;
 		status = pft_io_source_read(src, space, space_len, &got, err);
+		if (status == PFT_OK && got == 0)
+			status = check_not_shrunk(src, err);
 		if (status != PFT_OK)
 			break;
 		status = pft_io_linebuf_commit(&lb, ck, got, got == 0, err);
 		if (status != PFT_OK || got == 0)
 			break;
 	}
+	status = pft_io_linebuf_salvage(&lb, ck, status);
 	pft_io_linebuf_free(&lb);
 	return status;
 }

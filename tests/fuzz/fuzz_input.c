@@ -1,7 +1,8 @@
 /* Fuzz target: the format-sniffing and decompression front end.
  *
  * Input: all bytes but the last are a file (plain text, gzip, zstd, or anything); the last
- * byte chooses the chunk size and whether the callback retains the chunks until the end. The
+ * byte chooses the chunk size (bits 0-2), whether the callback retains the chunks until the end
+ * (bit 3) and how many threads decode zstd frames (bits 4-5: the default, 1, 2 or 4). The
  * file is written to a memory file, expanded with pft_inputs_expand() and read with
  * pft_input_read() twice, over two paths that must agree: plain text mapped and read(),
  * gzip through ISA-L and zlib, zstd frame-parallel and streamed. Checked:
@@ -9,7 +10,9 @@
  *     (only the file's last chunk may lack its '\n'), are at most chunk_size bytes unless one
  *     line is longer, and are cut greedily (the same cut as any reader would make);
  *   - retained chunks keep their bytes until released;
- *   - both paths succeed or fail together, and when they succeed give the same chunks;
+ *   - both paths succeed or fail together, and when they succeed give the same chunks; zstd's
+ *     two paths must agree exactly, failures included: the same chunks before the same error
+ *     (status, offset and message);
  *   - the text equals what zlib / libzstd give when used directly (or the file itself for
  *     plain text): a decoder that accepts a file returns all of it, and rejects only what
  *     the reference rejects too. */
@@ -241,26 +244,40 @@ static enum ref_result ref_gunzip(const uint8_t *in, size_t n, char **out, size_
 	return r;
 }
 
+/* libzstd's streaming decoder, each frame with a fresh decoder and its first byte in a call of
+ * its own: that is the decoder whose verdict the reader gives (src/io/io_zstd.c). Fed otherwise,
+ * the same library judges a damaged frame differently: a call that holds a whole frame with a
+ * content size decodes it one-shot, without the streaming checks (window, block size), and a
+ * decoder keeps the larger ring buffer of an earlier frame, from which matches past the window
+ * read other bytes. */
 static enum ref_result ref_unzstd(const uint8_t *in, size_t n, char **out, size_t *out_len)
 {
 	size_t cap = 0;
 	*out = NULL;
 	*out_len = 0;
-	ZSTD_DStream *ds = ZSTD_createDStream();
-	FUZZ_CHECK(ds != NULL, "ZSTD_createDStream");
+	ZSTD_DStream *ds = NULL;
 	ZSTD_inBuffer ib = {in, n, 0};
 	enum ref_result r = REF_OK;
 	size_t last = 0;
+	int frame_start = 1;
 	for (;;) {
 		if ((r = out_grow(out, out_len, &cap, 65536)) != REF_OK)
 			break;
+		if (frame_start) {
+			ZSTD_freeDStream(ds);
+			ds = ZSTD_createDStream();
+			FUZZ_CHECK(ds != NULL, "ZSTD_createDStream");
+		}
 		ZSTD_outBuffer ob = {*out, cap, *out_len};
-		last = ZSTD_decompressStream(ds, &ob, &ib);
+		ZSTD_inBuffer part = {in, frame_start && ib.pos < n ? ib.pos + 1 : n, ib.pos};
+		last = ZSTD_decompressStream(ds, &ob, &part);
+		ib.pos = part.pos;
 		*out_len = ob.pos;
 		if (ZSTD_isError(last)) {
 			r = REF_BAD;
 			break;
 		}
+		frame_start = last == 0;
 		if (ib.pos == ib.size && ob.pos < ob.size) {
 			if (last != 0)
 				r = REF_BAD; /* a frame is not finished: truncated */
@@ -301,15 +318,26 @@ static int same_bytes(const char *a, size_t an, const char *b, size_t bn)
 	return an == bn && (an == 0 || memcmp(a, b, an) == 0);
 }
 
-static void check_same_read(const struct collect *a, enum pft_status sa, const struct collect *b,
-			    enum pft_status sb, const char *what)
+/* exact: the two paths must also fail alike (same chunks before the same error); otherwise
+ * decoders may hand out more or less before they see a fault. */
+static void check_same_read(const struct collect *a, enum pft_status sa,
+			    const struct pft_error *ea, const struct collect *b, enum pft_status sb,
+			    const struct pft_error *eb, int exact, const char *what)
 {
 	if (a->capped || b->capped)
 		return;
 	FUZZ_CHECK((sa == PFT_OK) == (sb == PFT_OK), "%s: status %s vs %s", what,
 		   pft_status_str(sa), pft_status_str(sb));
-	if (sa != PFT_OK)
-		return; /* decoders may hand out more or less before they see the fault */
+	if (sa != PFT_OK && exact) {
+		FUZZ_CHECK(sa == sb, "%s: status %s vs %s", what, pft_status_str(sa),
+			   pft_status_str(sb));
+		FUZZ_CHECK(ea->offset == eb->offset && strcmp(ea->detail, eb->detail) == 0,
+			   "%s: error at %llu (%s) vs at %llu (%s)", what,
+			   (unsigned long long)ea->offset, ea->detail,
+			   (unsigned long long)eb->offset, eb->detail);
+	}
+	if (sa != PFT_OK && !exact)
+		return;
 	FUZZ_CHECK(a->n_chunks == b->n_chunks, "%s: %zu vs %zu chunks", what, a->n_chunks,
 		   b->n_chunks);
 	for (size_t i = 0; i < a->n_chunks; i++)
@@ -390,7 +418,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sa = read_once(&inputs, &a, &err_a);
 		file->no_mmap = 1;
 		sb = read_once(&inputs, &b, &err_b);
-		check_same_read(&a, sa, &b, sb, "plain: mmap vs read()");
+		check_same_read(&a, sa, &err_a, &b, sb, &err_b, 0, "plain: mmap vs read()");
 		check_reference(&a, sa, REF_OK, (const char *)data, n, "plain", &err_a, 1);
 		break;
 	case PFT_FORMAT_GZIP: {
@@ -403,19 +431,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_reference(&b, sb, ref, ref_text, ref_len, "gzip (zlib)", &err_b, 1);
 		check_reference(&a, sa, ref, ref_text, ref_len, "gzip (default inflater)", &err_a,
 				0);
-		check_same_read(&a, sa, &b, sb, "gzip: default inflater vs zlib");
+		check_same_read(&a, sa, &err_a, &b, sb, &err_b, 0,
+				"gzip: default inflater vs zlib");
 		break;
 	}
 	case PFT_FORMAT_ZSTD: {
+		static const unsigned threads[4] = {0, 1, 2, 4};
 		unsetenv("PFT_FORCE_ZSTD");
+		pft_io_zstd_tune(threads[(param >> 4) & 3]);
 		sa = read_once(&inputs, &a, &err_a);
+		pft_io_zstd_tune(0);
 		setenv("PFT_FORCE_ZSTD", "stream", 1);
 		sb = read_once(&inputs, &b, &err_b);
 		unsetenv("PFT_FORCE_ZSTD");
 		const enum ref_result ref = ref_unzstd(data, n, &ref_text, &ref_len);
 		check_reference(&b, sb, ref, ref_text, ref_len, "zstd (streamed)", &err_b, 1);
 		check_reference(&a, sa, ref, ref_text, ref_len, "zstd (frames)", &err_a, 1);
-		check_same_read(&a, sa, &b, sb, "zstd: frames vs streamed");
+		check_same_read(&a, sa, &err_a, &b, sb, &err_b, 1, "zstd: frames vs streamed");
 		break;
 	}
 	default:
