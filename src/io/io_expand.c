@@ -398,7 +398,15 @@ static enum pft_status classify(const struct cand *c, const unsigned char *h, si
 		return refuse_compressed(c, "compress (.Z)", "gzip -dc", err);
 
 	/* Text, or binary? Logs may hold a stray NUL or a control byte (and any byte >= 0x80),
-	 * so a few are fine; compressed, encrypted or executable data has ~10% or more. */
+	 * so a few are fine; compressed, encrypted or executable data has ~10% or more. A run
+	 * of NULs at the start is the hole that `copytruncate` rotation leaves while the logger
+	 * keeps writing at its old offset: it says nothing, the bytes after it decide (the
+	 * parser skips the NULs). */
+	size_t start = 0;
+	while (start < n && h[start] == 0)
+		start++;
+	h += start;
+	n -= start;
 	size_t odd = 0;
 	for (size_t i = 0; i < n; i++) {
 		const unsigned char b = h[i];
