@@ -1,7 +1,8 @@
 /* pftally — an open-addressing map from byte-string keys to fixed-size, zero-initialised
  * values. Each entry (value, then a copy of the key) is one allocation that never moves, so a
  * value pointer stays valid until the entry is removed or the map freed. One writer at a
- * time. */
+ * time. Entries come from an arena given at init, or else from the map's own pool (blocks of
+ * entries, and a free list per size for the entries removed: no malloc per entry). */
 #ifndef PFT_STRMAP_H
 #define PFT_STRMAP_H
 
@@ -16,6 +17,7 @@ struct pft_strmap_entry {
 };
 
 struct pft_arena;
+struct pft_strmap_pool;
 
 struct pft_strmap {
 	struct pft_strmap_entry *slots; /* capacity slots; key == NULL means empty */
@@ -24,6 +26,7 @@ struct pft_strmap {
 	size_t value_size;
 	struct pft_arena *arena;        /* entries come from here when non-NULL (never freed one
 					 * by one) */
+	struct pft_strmap_pool *pool;   /* else from here (strmap.c), made at the first insert */
 };
 
 void pft_strmap_init(struct pft_strmap *map, size_t value_size);

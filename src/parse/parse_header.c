@@ -82,7 +82,8 @@ static int last_message_repeated(const char *p, const char *end, uint32_t *n)
 
 /* The message after the tag: Solaris ID, rsyslog's and sysklogd's repeat lines. Sets ev->text
  * (and kind, repeated). */
-static void set_text(struct pft_event *ev, const char *p, const char *end)
+static __attribute__((noinline)) void set_text_shapes(struct pft_event *ev, const char *p,
+						      const char *end)
 {
 	p = skip_solaris_id(p, end);
 	if (p < end && (*p == 'm' || *p == 'l' || *p == '-')) {
@@ -106,6 +107,19 @@ static void set_text(struct pft_event *ev, const char *p, const char *end)
 		}
 	}
 	ev->text = pft_slice_of(p, end);
+}
+
+/* The first bytes of the shapes set_text_shapes() looks for. */
+static const uint8_t shape_start[256] = {['['] = 1, ['m'] = 1, ['l'] = 1, ['-'] = 1};
+
+/* set_text_shapes(), whose shapes all start with '[', 'm', 'l' or '-': a message that starts
+ * otherwise (a queue ID, NOQUEUE, connect, ...) costs one look at its first byte. */
+static inline void set_text(struct pft_event *ev, const char *p, const char *end)
+{
+	if (__builtin_expect(p < end && shape_start[(unsigned char)*p], 0))
+		set_text_shapes(ev, p, end);
+	else
+		ev->text = pft_slice_of(p, end);
 }
 
 /* Instance and service of the tag prog[0 .. n): before the first '/', after the last. */
@@ -267,22 +281,29 @@ static inline const char *last_slash_of8(const char *p)
 	return zero ? p + (63 - __builtin_clzll(zero)) / 8 : NULL;
 }
 
-/* The k (1..8) decimal digits that end just before p, when they are all digits: p - 8 must be
- * readable. @return 1 and *out, or 0. */
-static inline int digits_before(const char *p, unsigned k, uint64_t *out)
+/* The number of decimal digits the 8 bytes x (in memory order) start with (0..8). */
+static inline unsigned leading_digits8(uint64_t x)
+{
+	const uint64_t lo7 = 0x7F7F7F7F7F7F7F7Full;
+	/* a byte that is no digit: its high nibble is not 3, or its low one is 10..15 */
+	const uint64_t other = ((x & 0xF0F0F0F0F0F0F0F0ull) ^ 0x3030303030303030ull) |
+			       (((x & 0x0F0F0F0F0F0F0F0Full) + 0x0606060606060606ull) &
+				0xF0F0F0F0F0F0F0F0ull);
+	const uint64_t nonzero = (((other & lo7) + lo7) | other) & ~lo7; /* bit 7 of each */
+	return nonzero ? (unsigned)__builtin_ctzll(nonzero) / 8 : 8;
+}
+
+/* The value of the k (1..7) decimal digits that the 8 bytes x (in memory order) start with. */
+static inline uint64_t digits_value8(uint64_t x, unsigned k)
 {
 	const uint64_t zeros = 0x3030303030303030ull; /* '0' x 8 */
-	const uint64_t keep = ~0ull << (8 * (8 - k));
-	const uint64_t x = (load8(p - 8) & keep) | (zeros & ~keep); /* leading '0's */
-	if ((x & 0xF0F0F0F0F0F0F0F0ull) != zeros ||
-	    ((x & 0x0F0F0F0F0F0F0F0Full) + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull)
-		return 0; /* a byte that is not 0x30..0x39 */
+	const unsigned s = 8 * (8 - k);                /* the digits to the top, '0's below */
+	x = x << s | zeros >> (64 - s);
 	uint64_t d = x - zeros;
 	d = d * 10 + (d >> 8); /* pairs */
 	d = ((d & 0x000000FF000000FFull) * (100 + (1000000ull << 32)) +
 	     ((d >> 16) & 0x000000FF000000FFull) * (1 + (10000ull << 32))) >> 32;
-	*out = d;
-	return 1;
+	return d;
 }
 #endif
 
@@ -340,8 +361,9 @@ static inline void remember_stamp(const char *p, const char *after, const char *
 	stamp_cache.time = *time;
 }
 
-int pft_parse_header_scanned(const struct pft_scan_index *ix, const char *line, size_t len,
-			     struct pft_event *ev)
+static inline __attribute__((always_inline)) int header(const struct pft_scan_index *ix,
+							     const char *line, size_t len,
+							     struct pft_event *ev)
 {
 	clear_event(ev);
 	const char *p = line, *end = line + len;
@@ -433,13 +455,13 @@ int pft_parse_header_scanned(const struct pft_scan_index *ix, const char *line, 
 		uint64_t pid = 0;
 		const char *digits = p;
 #if HAVE_SWAR
-		/* "[PID]:" with 1..8 digits: the ':' from the masks, the digits at once. */
-		const char *colon = pft_next(ix, PFT_S_COLON, p, end);
-		const size_t k = (size_t)(colon - p) - 1;
-		if (colon < end && colon - p >= 2 && k <= 8 && colon - 9 >= line &&
-		    colon[-1] == ']' && digits_before(colon - 1, (unsigned)k, &pid))
-			p = colon - 1;
-		else
+		/* "[PID]" with 1..7 digits: the digits at once */
+		uint64_t x;
+		unsigned k;
+		if (end - p >= 8 && (x = load8(p), k = leading_digits8(x)) - 1 < 7) {
+			pid = digits_value8(x, k);
+			p += k;
+		} else
 #endif
 		while (p < end && pft_is_digit(*p) && p - digits < 10) {
 			pid = pid * 10 + (uint64_t)(*p - '0');
@@ -467,6 +489,12 @@ int pft_parse_header_scanned(const struct pft_scan_index *ix, const char *line, 
 	}
 	set_text(ev, p, end);
 	return 1;
+}
+
+int pft_parse_header_scanned(const struct pft_scan_index *ix, const char *line, size_t len,
+			     struct pft_event *ev)
+{
+	return header(ix, line, len, ev);
 }
 
 void pft_parse_stack_index(const char *p, size_t n, struct pft_scan_block *blocks,
@@ -518,7 +546,7 @@ int pft_is_postfix_program(const struct pft_event *ev)
 void pft_parse_line_scanned(const char *line, size_t len, const struct pft_scan_index *ix,
 			    struct pft_event *ev)
 {
-	if (!pft_parse_header_scanned(ix, line, len, ev) || ev->kind == PFT_EV_REPEAT_PREVIOUS)
+	if (!header(ix, line, len, ev) || ev->kind == PFT_EV_REPEAT_PREVIOUS)
 		return;
 	enum pft_service svc = PFT_SVC_UNKNOWN;
 	if (!classify_program(ev, &svc)) {

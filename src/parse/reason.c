@@ -5,13 +5,31 @@
  * token is written whole or not at all. What decides a token from the left (": " before a
  * reply code, "blocked using " before a DNSBL zone, "user: " before a quoted local part) is
  * read from the key written so far, not from the input, and every token the key holds
- * (placeholders included) reads back as itself: that makes the key of a key the key. */
+ * (placeholders included) reads back as itself: that makes the key of a key the key.
+ *
+ * Cost (bench/micro/bench_reason.c holds the code before this layout as its reference and
+ * checks that both give the same keys): most of a reason is text that is its own key (words
+ * of letters, single spaces, punctuation that ends a word without changing how it reads).
+ * Such a run is found 16 bytes at a time and copied whole (plain_end()). Any other word is
+ * classified once, 16 bytes at a time: bit masks of its digits, letters and dots (classify();
+ * the case of its letters only when the ID test needs it, word_case()), from which the
+ * host-name and ID tests are a few word operations each (host_shape_m(), has_id_m()) instead
+ * of loops over its bytes. The vector loads never read outside the text: near its end they
+ * load the last 16 bytes of the text and shift the masks (load_at()). Without SSE2 (or with
+ * PFT_REASON_SCALAR defined) the same masks come from byte loops. */
 #include "parse/reason.h"
 
 #include <stdint.h>
 #include <string.h>
 
 #include "common/utf8.h"
+
+#if defined(__SSE2__) && !defined(PFT_REASON_SCALAR)
+#include <emmintrin.h> /* every x86-64 has SSE2: no dispatch needed */
+#define HAVE_SSE2 1
+#else
+#define HAVE_SSE2 0
+#endif
 
 typedef const unsigned char *cp;
 
@@ -24,7 +42,11 @@ typedef const unsigned char *cp;
 #define K_WORD 0x10u  /* letters, digits, '.', '-', '_': a host name, an ID or a number */
 #define K_LOCAL 0x20u /* may be in the local part of a bare address */
 #define K_SPACE 0x40u /* white space and control bytes: they separate words */
+#define K_INERT 0x80u /* punctuation that is a token of its own and ends a word without
+		       * changing how it reads (plain_end()) */
+#define K_ALPHA (K_UPPER | K_LOWER)
 #define K_ALNUM (K_DIGIT | K_UPPER | K_LOWER)
+#define K_DOT K_SPACE /* in what a word holds (struct word_class): a '.' */
 
 #define IN(c, a, b) ((c) >= (a) && (c) <= (b))
 #define CLASS(c)                                                                                  \
@@ -35,7 +57,10 @@ typedef const unsigned char *cp;
 	 ((c) == '.' || (c) == '-' || (c) == '_' ? K_WORD | K_LOCAL : 0u) |                         \
 	 ((c) == '%' || (c) == '+' || (c) == '!' || (c) == '$' || (c) == '\'' || (c) == '*' ||     \
 	  (c) == '^' || (c) == '`' || (c) == '~' ? K_LOCAL : 0u) |                                 \
-	 ((c) <= 0x20 || (c) == 0x7F ? K_SPACE : 0u))
+	 ((c) <= 0x20 || (c) == 0x7F ? K_SPACE : 0u) |                                           \
+	 ((c) == '#' || (c) == '&' || (c) == '(' || (c) == ')' || (c) == ',' || (c) == '/' ||      \
+	  (c) == ';' || (c) == '=' || (c) == '>' || (c) == '?' || (c) == '\\' || (c) == ']' ||     \
+	  (c) == '{' || (c) == '|' || (c) == '}' ? K_INERT : 0u))
 #define C4(c) CLASS(c), CLASS((c) + 1), CLASS((c) + 2), CLASS((c) + 3)
 #define C16(c) C4(c), C4((c) + 4), C4((c) + 8), C4((c) + 12)
 #define C64(c) C16(c), C16((c) + 16), C16((c) + 32), C16((c) + 48)
@@ -52,7 +77,7 @@ static inline int is_digit(unsigned c)
 }
 static inline int is_alpha(unsigned c)
 {
-	return cls[c & 0xFF] & (K_UPPER | K_LOWER);
+	return cls[c & 0xFF] & K_ALPHA;
 }
 static inline int is_alnum(unsigned c)
 {
@@ -67,37 +92,101 @@ static inline unsigned char lower(unsigned char c)
 	return cls[c] & K_UPPER ? (unsigned char)(c + ('a' - 'A')) : c;
 }
 
-/* [p, e) equals the lower-case word w (of n bytes), ignoring case. */
-static int word_is_n(cp p, cp e, const char *w, size_t n)
+/* The n (2..4) bytes at p as one word, letters lower-cased by setting bit 5 (exact for the
+ * letters the callers compare with), first byte lowest. */
+static inline uint32_t lower_word(cp p, size_t n)
 {
-	if ((size_t)(e - p) != n)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (lower(p[i]) != (unsigned char)w[i])
-			return 0;
-	return 1;
+	if (n == 4) {
+		uint32_t v;
+		memcpy(&v, p, 4);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+		v = __builtin_bswap32(v);
+#endif
+		return v | 0x20202020u;
+	}
+	return (p[0] | 0x20u) | (p[1] | 0x20u) << 8 | (n == 3 ? (p[2] | 0x20u) << 16 : 0u);
 }
-#define word_is(p, e, lit) word_is_n((p), (e), (lit), sizeof(lit) - 1)
+#define W2(a, b) ((uint32_t)(a) | (uint32_t)(b) << 8)
+#define W3(a, b, c) (W2(a, b) | (uint32_t)(c) << 16)
+#define W4(a, b, c, d) (W3(a, b, c) | (uint32_t)(d) << 24)
+
+/* ---- 16 bytes at a time ------------------------------------------------------------------ */
+
+#if HAVE_SSE2
+/* The 16 bytes at q for masks of them (bit i = byte q + i after `>> *sh`): near the end of the
+ * text, its last 16 bytes with *sh = how many of them come before q, so that the bits past the
+ * end are 0; a text shorter than 16 bytes is copied, followed by NUL bytes. No read is outside
+ * [text, end). Every mask the callers take is 0 for NUL. */
+static inline __m128i load_at(cp q, cp end, cp text, unsigned *sh)
+{
+	*sh = 0;
+	if (end - q >= 16)
+		return _mm_loadu_si128((const __m128i *)(const void *)q);
+	if (end - text >= 16) {
+		*sh = (unsigned)(16 - (end - q));
+		return _mm_loadu_si128((const __m128i *)(const void *)(end - 16));
+	}
+	unsigned char pad[16] = {0};
+	memcpy(pad, q, (size_t)(end - q));
+	return _mm_loadu_si128((const __m128i *)(const void *)pad);
+}
+
+#define MASK(x) ((unsigned)_mm_movemask_epi8(x))
+
+/* Bytes a..b (both below 0x80: the bytes from 0x80 compare as negative). */
+static inline __m128i in_range(__m128i v, char a, char b)
+{
+	return _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8((char)(a - 1))),
+			     _mm_cmplt_epi8(v, _mm_set1_epi8((char)(b + 1))));
+}
+
+static inline unsigned letters16(__m128i v)
+{
+	return MASK(in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 'z'));
+}
+#endif
 
 /* ---- the key being written --------------------------------------------------------------- */
+
+#define NO_PLAIN SIZE_MAX
 
 struct key {
 	char *out;
 	size_t cap, len;
 	size_t safe;        /* len at the last word boundary: where a key that is full is cut */
+	size_t plain_lo;    /* out[plain_lo .. len) began with plain runs after safe was set, and
+			     * holds no space but theirs: its last space is the last word boundary
+			     * (looked for only when it is needed); NO_PLAIN when there is none */
 	int space;          /* white space since the last token */
 	int full;           /* a token did not fit: the key ends */
+	int slow;           /* a plain run did not fit: token by token from here on */
+	cp not_plain;       /* a word plain_end() found not plain (where the last run stopped) */
+	cp text;            /* the reason */
 	cp local_fail;      /* no bare address starts before this byte */
 	cp run_p, run_q;    /* the last word scanned, [run_p, run_q): read again after a
 			     * number in it became a placeholder (it holds no ID then: a word
-			     * that does is one <id>); keeping its end makes that O(1) */
+			     * that does is one <id>) */
 	char ml[12];        /* the first multi-line reply prefix ("550" + "5.7.1") */
 	size_t ml_len;
 };
 
+/* The last word boundary: safe, or the last space of the plain runs after it. */
+static size_t last_boundary(struct key *k)
+{
+	if (k->plain_lo != NO_PLAIN) {
+		for (size_t i = k->len; i > k->plain_lo; i--)
+			if (k->out[i - 1] == ' ') {
+				k->safe = i - 1;
+				break;
+			}
+		k->plain_lo = NO_PLAIN;
+	}
+	return k->safe;
+}
+
 /* Room for a token of n bytes (and the space before it): @return where to write it, or NULL
  * when it does not fit (the key is then full). */
-static char *reserve(struct key *k, size_t n)
+static inline char *reserve(struct key *k, size_t n)
 {
 	if (k->full)
 		return NULL;
@@ -108,6 +197,7 @@ static char *reserve(struct key *k, size_t n)
 	}
 	if (sp) {
 		k->safe = k->len;
+		k->plain_lo = NO_PLAIN;
 		k->out[k->len++] = ' ';
 	}
 	k->space = 0;
@@ -116,11 +206,44 @@ static char *reserve(struct key *k, size_t n)
 	return w;
 }
 
-static void put(struct key *k, const void *s, size_t n)
+/* memcpy(w, s, n) for the short tokens of a key: overlapping loads and stores inside both
+ * buffers, no call. */
+static inline void copy_bytes(char *w, const void *src, size_t n)
+{
+	const unsigned char *s = src;
+	if (n > 32) {
+		memcpy(w, s, n);
+	} else if (n > 16) {
+		unsigned char a[16], b[16];
+		memcpy(a, s, 16);
+		memcpy(b, s + n - 16, 16);
+		memcpy(w, a, 16);
+		memcpy(w + n - 16, b, 16);
+	} else if (n >= 8) {
+		uint64_t a, b;
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
+		memcpy(w, &a, 8);
+		memcpy(w + n - 8, &b, 8);
+	} else if (n >= 4) {
+		uint32_t a, b;
+		memcpy(&a, s, 4);
+		memcpy(&b, s + n - 4, 4);
+		memcpy(w, &a, 4);
+		memcpy(w + n - 4, &b, 4);
+	} else if (n > 0) {
+		const unsigned char a = s[0], b = s[n >> 1], c = s[n - 1];
+		w[0] = (char)a;
+		w[n >> 1] = (char)b;
+		w[n - 1] = (char)c;
+	}
+}
+
+static inline void put(struct key *k, const void *s, size_t n)
 {
 	char *w = reserve(k, n);
 	if (w != NULL)
-		memcpy(w, s, n);
+		copy_bytes(w, s, n);
 }
 #define PUT(k, lit) put((k), (lit), sizeof(lit) - 1)
 
@@ -134,22 +257,33 @@ static void put_lower(struct key *k, cp s, size_t n)
 
 /* The key so far ends with the word lit (at its start or after a space), and white space
  * followed it in the text. */
-static int after_word_n(const struct key *k, const char *lit, size_t n)
+static inline int after_word_n(const struct key *k, const char *lit, size_t n)
 {
-	return k->space && k->len >= n && memcmp(k->out + k->len - n, lit, n) == 0 &&
+	return k->space && k->len >= n && k->out[k->len - 1] == lit[n - 1] &&
+	       memcmp(k->out + k->len - n, lit, n) == 0 &&
 	       (k->len == n || k->out[k->len - n - 1] == ' ');
 }
 #define after_word(k, lit) after_word_n((k), (lit), sizeof(lit) - 1)
 
 /* ---- literals ---------------------------------------------------------------------------- */
 
-/* 1..3 digits at p: @return the byte after them, or NULL. */
-static cp digits3(cp p, cp end)
+/* "IPv6:" (any case) at p, 5 bytes readable. */
+static inline int is_ipv6_tag(cp p)
 {
-	cp q = p;
-	while (q < end && q - p < 4 && is_digit(*q))
-		q++;
-	return q == p || q - p > 3 ? NULL : q;
+	return lower_word(p, 4) == W4('i', 'p', 'v', '6' | 0x20) && p[3] == '6' && p[4] == ':';
+}
+
+/* 1..3 digits at p: @return the byte after them, or NULL. */
+static inline cp digits3(cp p, cp end)
+{
+	const ptrdiff_t n = end - p;
+	if (n < 1 || !is_digit(p[0]))
+		return NULL;
+	if (n < 2 || !is_digit(p[1]))
+		return p + 1;
+	if (n < 3 || !is_digit(p[2]))
+		return p + 2;
+	return n >= 4 && is_digit(p[3]) ? NULL : p + 3;
 }
 
 /* a.b.c.d at p (1..3 digits each): @return the byte after it, or NULL. */
@@ -252,7 +386,7 @@ static cp ipv6_at(cp p, cp end)
 static cp bracket_ip(cp p, cp end)
 {
 	cp q = p + 1;
-	if (end - q >= 5 && word_is(q, q + 4, "ipv6") && q[4] == ':')
+	if (end - q >= 5 && is_ipv6_tag(q))
 		q += 5;
 	cp r = ipv4(q, end);
 	if (r == NULL || r == end || *r != ']')
@@ -291,7 +425,7 @@ static cp dsn(cp p, cp end)
 static cp date_time(cp p, cp end)
 {
 	static const char shape[] = "dddd-dd-dd";
-	if (end - p < 10)
+	if (end - p < 10 || p[4] != '-' || p[7] != '-')
 		return NULL;
 	for (int i = 0; i < 10; i++)
 		if (shape[i] == 'd' ? !is_digit(p[i]) : p[i] != '-')
@@ -328,21 +462,122 @@ static cp date_time(cp p, cp end)
 
 /* ---- words ------------------------------------------------------------------------------- */
 
-/* Top labels that name a file, not a domain ("main.cf", "answer.html"). */
+/* A word, a run of K_WORD bytes, classified once: bit i of a mask is byte i of the word, for
+ * its first 64 bytes. The case of its letters, which only the ID test needs, is classified
+ * when it is needed (word_case()). */
+struct word_class {
+	uint64_t digit, letter, dot;
+	unsigned any; /* K_DIGIT, K_DOT, K_ALPHA: held anywhere in the word */
+};
+
+/* The end of the word at p, classified into *w. */
+static inline cp classify(cp p, cp end, cp text, struct word_class *w)
+{
+	uint64_t d = 0, l = 0, dot = 0;
+	unsigned any_d = 0, any_dot = 0, any_alpha = 0;
+	cp q = p;
+#if HAVE_SSE2
+	for (unsigned off = 0;; off += 16) {
+		unsigned sh;
+		const __m128i v = load_at(q, end, text, &sh);
+		const unsigned md = MASK(in_range(v, '0', '9')) >> sh;
+		const unsigned ml = letters16(v) >> sh;
+		const unsigned mdot = MASK(_mm_cmpeq_epi8(v, _mm_set1_epi8('.'))) >> sh;
+		const unsigned mdash = MASK(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('-')),
+							 _mm_cmpeq_epi8(v, _mm_set1_epi8('_')))) >>
+				       sh;
+		const unsigned stop = ~(md | ml | mdot | mdash) & 0xFFFFu;
+		const unsigned in = stop ? (stop & (0u - stop)) - 1 : 0xFFFFu;
+		any_d |= md & in;
+		any_dot |= mdot & in;
+		any_alpha |= ml & in;
+		if (off < 64) {
+			d |= (uint64_t)(md & in) << off;
+			l |= (uint64_t)(ml & in) << off;
+			dot |= (uint64_t)(mdot & in) << off;
+		}
+		if (stop) {
+			q += __builtin_ctz(stop);
+			break;
+		}
+		q += 16;
+	}
+#else
+	(void)text;
+	for (; q < end && (cls[*q] & K_WORD); q++) {
+		const unsigned c = cls[*q];
+		const size_t i = (size_t)(q - p);
+		any_d |= c & K_DIGIT;
+		any_dot |= *q == '.';
+		any_alpha |= c & K_ALPHA;
+		if (i < 64) {
+			const uint64_t bit = 1ull << i;
+			d |= c & K_DIGIT ? bit : 0;
+			l |= c & K_ALPHA ? bit : 0;
+			dot |= *q == '.' ? bit : 0;
+		}
+	}
+#endif
+	w->digit = d;
+	w->letter = l;
+	w->dot = dot;
+	w->any = (any_d ? K_DIGIT : 0u) | (any_dot ? K_DOT : 0u) | (any_alpha ? K_ALPHA : 0u);
+	return q;
+}
+
+/* The upper-case letters and the hex letters (a-f, A-F) of the n <= 64 bytes at p. */
+static void word_case(cp p, size_t n, cp end, cp text, uint64_t *upper, uint64_t *hex)
+{
+	uint64_t up = 0, hx = 0;
+#if HAVE_SSE2
+	for (size_t off = 0; off < n; off += 16) {
+		unsigned sh;
+		const __m128i v = load_at(p + off, end, text, &sh);
+		up |= (uint64_t)(MASK(in_range(v, 'A', 'Z')) >> sh) << off;
+		const __m128i lowered = _mm_or_si128(v, _mm_set1_epi8(0x20));
+		hx |= (uint64_t)(MASK(in_range(lowered, 'a', 'f')) >> sh) << off;
+	}
+#else
+	(void)end;
+	(void)text;
+	for (size_t i = 0; i < n; i++) {
+		const unsigned c = cls[p[i]];
+		up |= c & K_UPPER ? 1ull << i : 0;
+		hx |= (c & (K_HEX | K_DIGIT)) == K_HEX ? 1ull << i : 0;
+	}
+#endif
+	*upper = up;
+	*hex = hx;
+}
+
+/* The bits of bytes [0, n), n <= 64. */
+static inline uint64_t first_bits(size_t n)
+{
+	return n >= 64 ? ~0ull : (1ull << n) - 1;
+}
+
+/* Top labels that name a file, not a domain ("main.cf", "answer.html"): [p, e) is letters. */
 static int file_extension(cp p, cp e)
 {
 	switch (e - p) {
-	case 2:
-		return word_is(p, e, "cf") || word_is(p, e, "db") || word_is(p, e, "gz");
-	case 3:
-		return word_is(p, e, "htm") || word_is(p, e, "php") || word_is(p, e, "txt") ||
-		       word_is(p, e, "cdb") || word_is(p, e, "pem") || word_is(p, e, "crt") ||
-		       word_is(p, e, "log") || word_is(p, e, "xml") || word_is(p, e, "cgi") ||
-		       word_is(p, e, "jsp") || word_is(p, e, "asp") || word_is(p, e, "zst") ||
-		       word_is(p, e, "pid");
-	case 4:
-		return word_is(p, e, "html") || word_is(p, e, "conf") || word_is(p, e, "lmdb") ||
-		       word_is(p, e, "json") || word_is(p, e, "aspx");
+	case 2: {
+		const uint32_t v = lower_word(p, 2);
+		return v == W2('c', 'f') || v == W2('d', 'b') || v == W2('g', 'z');
+	}
+	case 3: {
+		const uint32_t v = lower_word(p, 3);
+		return v == W3('h', 't', 'm') || v == W3('p', 'h', 'p') || v == W3('t', 'x', 't') ||
+		       v == W3('c', 'd', 'b') || v == W3('p', 'e', 'm') || v == W3('c', 'r', 't') ||
+		       v == W3('l', 'o', 'g') || v == W3('x', 'm', 'l') || v == W3('c', 'g', 'i') ||
+		       v == W3('j', 's', 'p') || v == W3('a', 's', 'p') || v == W3('z', 's', 't') ||
+		       v == W3('p', 'i', 'd');
+	}
+	case 4: {
+		const uint32_t v = lower_word(p, 4);
+		return v == W4('h', 't', 'm', 'l') || v == W4('c', 'o', 'n', 'f') ||
+		       v == W4('l', 'm', 'd', 'b') || v == W4('j', 's', 'o', 'n') ||
+		       v == W4('a', 's', 'p', 'x');
+	}
 	default:
 		return 0;
 	}
@@ -353,7 +588,8 @@ enum { NOT_HOST, HOST, HOST_DOT_EXT };
 /* Whether the word [p, e) (letters, digits, '.', '-', '_', starting and ending with a letter
  * or digit) is a DNS host name: two or more non-empty labels of at most 63 bytes, a
  * top label of 2..63 letters all of one case. A host name with a file extension after it gives
- * HOST_DOT_EXT and *ext = the '.' before the extension. */
+ * HOST_DOT_EXT and *ext = the '.' before the extension. Byte by byte: for words longer than
+ * the masks. */
 static int host_shape(cp p, cp e, cp *ext)
 {
 	if (e - p > 253)
@@ -388,6 +624,33 @@ static int host_shape(cp p, cp e, cp *ext)
 		return NOT_HOST;
 	}
 	return labels >= 2 ? HOST : NOT_HOST;
+}
+
+/* host_shape() of the first n <= 64 bytes [p, p + n) of the word classified in w. */
+static int host_shape_m(const struct word_class *w, cp p, size_t n, cp *ext)
+{
+	const uint64_t all = first_bits(n), dots = w->dot & all;
+	/* p[0] and p[n - 1] are letters or digits: an empty label has two dots in a row; a
+	 * label of 64 bytes is the whole word, one label, no host name either way */
+	if (dots == 0 || (dots & dots >> 1) != 0)
+		return NOT_HOST;
+	const size_t top = (size_t)(64 - __builtin_clzll(dots)); /* after the last dot */
+	if (n - top < 2)
+		return NOT_HOST;
+	unsigned one_case = K_UPPER | K_LOWER; /* letters of one case: the AND keeps one bit */
+	for (size_t i = top; i < n; i++)
+		one_case &= cls[p[i]];
+	if (one_case == 0)
+		return NOT_HOST;
+	if (file_extension(p + top, p + n)) {
+		cp inner;
+		if ((dots & (dots - 1)) != 0 && host_shape_m(w, p, top - 1, &inner) == HOST) {
+			*ext = p + top - 1;
+			return HOST_DOT_EXT;
+		}
+		return NOT_HOST;
+	}
+	return HOST;
 }
 
 /* Whether the run of letters and digits [p, e) is noise: a queue ID, a hash, a base-52/64
@@ -434,13 +697,52 @@ static int has_id(cp p, cp e)
 	return 0;
 }
 
+/* has_id() of the first n <= 64 bytes of the word classified in w: id_segment() of each run of
+ * letters and digits, from the masks. */
+static int has_id_m(const struct word_class *w, cp p, size_t n, cp end, cp text)
+{
+	const uint64_t all = first_bits(n), letters = w->letter & all;
+	uint64_t left = (w->digit & all) | letters, upper = 0, hex = 0;
+	int cased = 0;
+	while (left != 0) {
+		const unsigned s = (unsigned)__builtin_ctzll(left);
+		const uint64_t from = ~(left >> s);
+		const size_t len = from == 0 ? 64 - s : (size_t)__builtin_ctzll(from);
+		const uint64_t m = first_bits(len) << s;
+		left &= ~m;
+		if (len < 5)
+			continue;
+		if ((w->digit & m) == 0 || (letters & m) == 0)
+			continue;
+		if (!cased) {
+			word_case(p, n, end, text, &upper, &hex);
+			cased = 1;
+		}
+		const uint64_t mu = upper & m, ml = letters & m & ~upper;
+		const int all_hex = (m & ~(w->digit | hex)) == 0;
+		if (all_hex && ml == 0)
+			return 1; /* upper-case hex: short queue IDs */
+		if (all_hex && mu == 0 && len >= 8)
+			return 1; /* lower-case hex: hashes */
+		const uint64_t changes = (w->digit ^ w->digit << 1) & m & m << 1;
+		if (len >= 6 && __builtin_popcountll(changes) >= 3)
+			return 1; /* letters and digits mixed: long queue IDs, server IDs */
+		if (len >= 10 && mu != 0 && ml != 0)
+			return 1; /* base 64 */
+		if (len >= 16)
+			return 1;
+	}
+	return 0;
+}
+
 /* A reply code with its enhanced code, "550 5.7.1" or "550-5.7.1" (p = code, sep = the ' ' or
  * '-', d = the end of the enhanced code). The prefixes a multi-line reply repeats on every
  * line are dropped after the first. */
 static void reply(struct key *k, cp p, cp sep, cp d)
 {
 	const size_t n = (size_t)(d - p), tail = (size_t)(d - sep - 1);
-	if (k->ml_len != 0 && k->ml_len == 3 + tail && memcmp(k->ml, p, 3) == 0 &&
+	if (k->ml_len != 0 && k->ml_len == 3 + tail && k->ml[0] == (char)p[0] &&
+	    k->ml[1] == (char)p[1] && k->ml[2] == (char)p[2] &&
 	    memcmp(k->ml + 3, sep + 1, tail) == 0)
 		return;
 	if (*sep == '-' && k->ml_len == 0 && 3 + tail <= sizeof k->ml) {
@@ -448,6 +750,8 @@ static void reply(struct key *k, cp p, cp sep, cp d)
 		memcpy(k->ml + 3, sep + 1, tail);
 		k->ml_len = 3 + tail;
 	}
+	if (*sep == ' ')
+		(void)last_boundary(k); /* the space in the token is no word boundary */
 	put(k, p, n);
 }
 
@@ -510,6 +814,18 @@ static enum num_kind number(const struct key *k, cp p, cp run_e, cp end, int at_
 	return groups == 4 && widest <= 3 ? NUM_IP : NUM_N;
 }
 
+/* A byte that may follow the port of a URL: its path, query or fragment, or what ends it. */
+static inline int ends_port(unsigned c)
+{
+	switch (c) {
+	case '/': case '?': case '#': case '"': case '\'': case '`': case '<': case '>': case ')':
+	case ',': case ';': case '.': case ']':
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 /* A URL at p, whose scheme is [p, scheme_e) ("http", before "://"): the scheme and the host
  * are written lower-cased, with the port; what follows is read as any text (the path and
  * query hold words, numbers and IDs like the rest of a reason). @return the byte after the
@@ -550,7 +866,7 @@ static cp url(struct key *k, cp p, cp scheme_e, cp end)
 		cp q = r + 1;
 		while (q < end && is_digit(*q))
 			q++;
-		if (q == end || (cls[*q] & K_SPACE) || strchr("/?#\"'`<>),;.]", *q) != NULL) {
+		if (q == end || (cls[*q] & K_SPACE) || ends_port(*q)) {
 			put(k, r, (size_t)(q - r));
 			r = q;
 		}
@@ -569,8 +885,18 @@ static void put_host(struct key *k, cp p, cp e)
 
 static int is_scheme(cp p, cp e, cp end)
 {
-	return end - e >= 3 && e[0] == ':' && e[1] == '/' && e[2] == '/' &&
-	       (word_is(p, e, "http") || word_is(p, e, "https") || word_is(p, e, "ftp"));
+	if (end - e < 3 || e[0] != ':' || e[1] != '/' || e[2] != '/')
+		return 0;
+	switch (e - p) { /* [p, e) is letters, digits, '.', '-', '_': bit 5 lowers exactly */
+	case 3:
+		return lower_word(p, 3) == W3('f', 't', 'p');
+	case 4:
+		return lower_word(p, 4) == W4('h', 't', 't', 'p');
+	case 5:
+		return lower_word(p, 4) == W4('h', 't', 't', 'p') && (p[4] | 0x20) == 's';
+	default:
+		return 0;
+	}
 }
 
 /* Part [s, q) of a word between the numbers that become placeholders: in the key it is a
@@ -644,31 +970,10 @@ static cp walk(struct key *k, cp p, cp e, cp end)
 	return stretch(k, p, e, end, 1);
 }
 
-/* The end of the word (letters, digits, '.', '-', '_') at p; *rest = whether p is inside the
- * last word scanned (after a number of it became a placeholder), whose end is known; *any =
- * the OR of the classes of its bytes, and '.' as K_SPACE (a word holds none: the bit is free),
- * so that words without a dot or a digit skip the tests that need one. */
-#define K_DOT K_SPACE
-static cp word_end(struct key *k, cp p, cp end, int *rest, unsigned *any)
-{
-	*rest = p > k->run_p && p < k->run_q;
-	if (*rest) {
-		*any = K_DOT | K_DIGIT; /* look again: a word read again is cheap to test */
-		return k->run_q;
-	}
-	cp q = p;
-	unsigned or = 0;
-	for (; q < end && (cls[*q] & K_WORD); q++)
-		or |= *q == '.' ? K_DOT : cls[*q];
-	k->run_p = p;
-	k->run_q = q;
-	*any = or;
-	return q;
-}
-
-/* The word [p, q) at p (a letter or digit): a URL, NAME[ADDR], a host name, an ID, or words
- * and numbers. */
-static cp word(struct key *k, cp p, cp q, int rest, unsigned any, cp end)
+/* The word [p, q) at p (a letter or digit), classified in w: a URL, NAME[ADDR], a host name, an
+ * ID, or words and numbers. rest: p is inside the last word scanned (after a number of it
+ * became a placeholder), which holds no ID then. */
+static cp word(struct key *k, cp p, cp q, int rest, const struct word_class *w, cp end)
 {
 	cp e = q;
 	while (!is_alnum(e[-1]))
@@ -682,8 +987,13 @@ static cp word(struct key *k, cp p, cp q, int rest, unsigned any, cp end)
 			return r;
 		}
 	}
+	const size_t n = (size_t)(e - p);
+	if (!(w->any & K_ALPHA)) /* digits, '.', '-', '_': no host name, no ID */
+		return walk(k, p, e, end);
 	cp ext = NULL;
-	switch (any & K_DOT ? host_shape(p, e, &ext) : NOT_HOST) {
+	switch (!(w->any & K_DOT) ? NOT_HOST
+		: n <= 64	  ? host_shape_m(w, p, n, &ext)
+				  : host_shape(p, e, &ext)) {
 	case HOST:
 		put_host(k, p, e);
 		return e;
@@ -693,22 +1003,51 @@ static cp word(struct key *k, cp p, cp q, int rest, unsigned any, cp end)
 	default:
 		break;
 	}
-	if (!(any & K_DIGIT)) { /* words: no ID, no number */
-		put(k, p, (size_t)(e - p));
+	if (!(w->any & K_DIGIT)) { /* words: no ID, no number */
+		put(k, p, n);
 		return e;
 	}
-	if (!rest && has_id(p, e)) { /* the rest of a word has the word's pieces: no ID */
+	if (!rest && (n <= 64 ? has_id_m(w, p, n, end, k->text) : has_id(p, e))) {
 		PUT(k, "<id>");
 		return e;
 	}
 	return walk(k, p, e, end);
 }
 
-/* '<' at p: "<>", "<ADDRESS>" (anything with an '@' inside, no white space), or a '<'. */
+/* '<' at p: "<>", "<ADDRESS>" (anything with an '@' inside, no white space), or a '<'. The
+ * look-ahead stops at '>', '<' or white space, or 257 bytes after p. */
 static cp angle(struct key *k, cp p, cp end)
 {
 	cp q = p + 1, first_at = NULL, last_at = NULL;
-	while (q < end && q - p <= 256 && *q != '>' && *q != '<' && !(cls[*q] & K_SPACE)) {
+	const cp limit = end - q > 256 ? q + 256 : end;
+#if HAVE_SSE2
+	for (;;) {
+		unsigned sh;
+		const __m128i v = load_at(q, end, k->text, &sh);
+		const __m128i stops = _mm_or_si128(
+			_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('>')),
+				     _mm_cmpeq_epi8(v, _mm_set1_epi8('<'))),
+			_mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x20)), v),
+				     _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F))));
+		unsigned stop = MASK(stops) >> sh;
+		unsigned at = MASK(_mm_cmpeq_epi8(v, _mm_set1_epi8('@'))) >> sh;
+		if (limit - q < 16)
+			stop |= ~0u << (limit - q);
+		stop &= 0xFFFFu;
+		at &= stop ? (stop & (0u - stop)) - 1 : 0xFFFFu;
+		if (at != 0) {
+			if (first_at == NULL)
+				first_at = q + __builtin_ctz(at);
+			last_at = q + 31 - __builtin_clz(at);
+		}
+		if (stop) {
+			q += __builtin_ctz(stop);
+			break;
+		}
+		q += 16;
+	}
+#else
+	while (q < limit && *q != '>' && *q != '<' && !(cls[*q] & K_SPACE)) {
 		if (*q == '@') {
 			if (first_at == NULL)
 				first_at = q;
@@ -716,6 +1055,7 @@ static cp angle(struct key *k, cp p, cp end)
 		}
 		q++;
 	}
+#endif
 	if (q < end && *q == '>') {
 		if (q == p + 1) {
 			PUT(k, "<>");
@@ -730,6 +1070,73 @@ static cp angle(struct key *k, cp p, cp end)
 	return p + 1;
 }
 
+/* ---- plain text -------------------------------------------------------------------------- */
+
+/* The plain run at p (a letter or K_INERT): text that is its own key, so that it is copied
+ * whole. Words of ASCII letters, single spaces, K_INERT punctuation, and ':' or '.' before a
+ * space or the end of the text: none of them reads as anything but itself, in any order (a word
+ * of letters is no host name, ID or number; ". " and ": " start no address, IPv6 address or
+ * URL; K_INERT ends a word as a space does), as long as the word of letters that ends the run
+ * is ended by one of them too. It never ends with a space. @return its end (p when there is
+ * none).
+ *
+ * 16 bytes at a time: letters and spaces from the masks; each other byte (a bit of `bad`) is
+ * looked at alone, and the run goes on past the punctuation it may hold. */
+static cp plain_end(cp p, cp end, cp text)
+{
+	cp q = p, word = p; /* word: after the last space or punctuation, where a word starts */
+#if HAVE_SSE2
+	unsigned carry = 0; /* the byte before q is a space */
+	for (;; q += 16) {
+		unsigned sh;
+		const __m128i v = load_at(q, end, text, &sh);
+		const unsigned sp = MASK(_mm_cmpeq_epi8(v, _mm_set1_epi8(' '))) >> sh;
+		/* the bits past the end are bad: the run stops there at the latest */
+		unsigned bad = (~(letters16(v) >> sh | sp) | (sp & (sp << 1 | carry))) & 0xFFFFu;
+		unsigned cut = sp; /* spaces and punctuation: the bytes that end words */
+		for (; bad != 0; bad &= bad - 1) {
+			const unsigned i = (unsigned)__builtin_ctz(bad);
+			const cp b = q + i;
+			if (b < end) {
+				const unsigned c = *b;
+				if ((cls[c] & K_INERT) ||
+				    ((c == ':' || c == '.') && (end - b == 1 || b[1] == ' '))) {
+					cut |= 1u << i;
+					continue;
+				}
+			}
+			cut &= (1u << i) - 1;
+			if (cut)
+				word = q + 32 - __builtin_clz(cut);
+			q = b;
+			goto stop;
+		}
+		if (cut)
+			word = q + 32 - __builtin_clz(cut);
+		carry = sp >> 15;
+	}
+stop:
+#else
+	(void)text;
+	for (; q < end; q++) {
+		const unsigned c = *q;
+		if (cls[c] & K_ALPHA)
+			continue;
+		if (c == ' ' ? q[-1] == ' '
+			     : !((cls[c] & K_INERT) ||
+				 ((c == ':' || c == '.') && (end - q == 1 || q[1] == ' '))))
+			break;
+		word = q + 1;
+	}
+#endif
+	if (q < end && (cls[q[-1]] & K_ALPHA)) /* the last word goes on, or ends with what is not
+						* plain */
+		q = word;
+	if (q > p && q[-1] == ' ')
+		q--;
+	return q;
+}
+
 /* A bare address LOCAL@DOMAIN at p: @return the byte after it, or NULL. */
 static cp bare_addr(struct key *k, cp p, cp end)
 {
@@ -740,7 +1147,7 @@ static cp bare_addr(struct key *k, cp p, cp end)
 		cp d = q + 1, e = d;
 		if (*d == '[') { /* an address literal: [192.0.2.1], [IPv6:2001:db8::1] */
 			cp lit = d + 1;
-			if (end - lit >= 5 && word_is(lit, lit + 4, "ipv6") && lit[4] == ':')
+			if (end - lit >= 5 && is_ipv6_tag(lit))
 				lit += 5;
 			cp r = ipv4(lit, end);
 			if (r == NULL || r == end || *r != ']')
@@ -777,15 +1184,51 @@ size_t pft_reason_key(const char *text, size_t len, char *out, size_t cap)
 	memset(&k, 0, sizeof k);
 	k.out = out;
 	k.cap = cap;
+	k.plain_lo = NO_PLAIN;
 	cp p = (cp)text;
 	const cp end = p + len;
-	k.local_fail = k.run_p = k.run_q = p;
+	k.text = k.local_fail = k.run_p = k.run_q = p;
 	while (p < end && !k.full) {
-		const unsigned c = *p, cl = cls[c];
+		unsigned c = *p, cl = cls[c];
 		if (cl & K_SPACE) {
 			k.space = 1;
-			p++;
-			continue;
+			do
+				p++;
+			while (p < end && (cls[*p] & K_SPACE));
+			if (p == end)
+				break;
+			c = *p;
+			cl = cls[c];
+		}
+		if ((cl & (K_ALPHA | K_INERT)) && !k.slow && p != k.not_plain) {
+			const cp r = plain_end(p, end, k.text);
+			k.not_plain = r;
+			if (r > p) {
+				const size_t n = (size_t)(r - p), sp = k.space && k.len != 0;
+				if (n + sp <= k.cap - k.len) {
+					if (sp) {
+						k.safe = k.len;
+						k.out[k.len++] = ' ';
+						k.plain_lo = k.len;
+					} else if (k.plain_lo == NO_PLAIN) {
+						k.plain_lo = k.len;
+					}
+					k.space = 0;
+					copy_bytes(k.out + k.len, p, n);
+					k.len += n;
+					p = r;
+					/* One space after it, before a word that is not plain
+					 * (else the run would go on): taken here, and that word
+					 * is not tried again. */
+					if (end - r >= 2 && r[0] == ' ' && !(cls[r[1]] & K_SPACE)) {
+						k.space = 1;
+						p = k.not_plain = r + 1;
+					}
+					continue;
+				}
+				k.slow = 1; /* the key is about full: token by token, to cut it
+					     * right */
+			}
 		}
 		if (c >= 0x80) {
 			const size_t n = pft_utf8_len(p, (size_t)(end - p));
@@ -819,10 +1262,15 @@ size_t pft_reason_key(const char *text, size_t len, char *out, size_t cap)
 		}
 		if (cl & K_ALNUM) {
 			/* An address or an IPv6 address goes on past the word: only then is it
-			 * looked for (the local part of an address holds all of the word). */
-			int rest;
-			unsigned any;
-			const cp q = word_end(&k, p, end, &rest, &any);
+			 * looked for (the local part of an address holds all of the word). The word
+			 * is read again when p is inside the last one, after a number of it. */
+			struct word_class w;
+			const int rest = p > k.run_p && p < k.run_q;
+			const cp q = classify(p, end, k.text, &w);
+			if (!rest) {
+				k.run_p = p;
+				k.run_q = q;
+			}
 			if (q < end && (*q == '@' || (cls[*q] & K_LOCAL)) && p >= k.local_fail &&
 			    (r = bare_addr(&k, p, end)) != NULL) {
 				PUT(&k, "<addr>");
@@ -834,7 +1282,7 @@ size_t pft_reason_key(const char *text, size_t len, char *out, size_t cap)
 				p = r;
 				continue;
 			}
-			p = word(&k, p, q, rest, any, end);
+			p = word(&k, p, q, rest, &w, end);
 			continue;
 		}
 		if ((cl & K_LOCAL) && p >= k.local_fail && (r = bare_addr(&k, p, end)) != NULL) {
@@ -852,5 +1300,5 @@ size_t pft_reason_key(const char *text, size_t len, char *out, size_t cap)
 	}
 	/* A key that is full is cut after its last whole word: a word cut short could read
 	 * differently (the key of the key would differ). One word longer than cap gives no key. */
-	return k.full ? k.safe : k.len;
+	return k.full ? last_boundary(&k) : k.len;
 }
