@@ -65,15 +65,48 @@ struct pft_counts *pft_agg_hour(struct pft_agg *agg, pft_stamp when)
 	return cell;
 }
 
+/* Whether a word holds an ASCII upper-case letter. Per byte b < 0x80 (no carry between
+ * bytes): b + 0x3F >= 0x80 iff b >= 'A', b + 0x25 >= 0x80 iff b > 'Z'; bytes >= 0x80 are
+ * masked out. */
+static inline int word_has_upper(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101u;
+	const uint64_t y = x & (0x7Fu * ones);
+	return ((y + 0x3Fu * ones) & ~(y + 0x25u * ones) & ~x & (0x80u * ones)) != 0;
+}
+
+/* Whether p[0..n) holds an ASCII upper-case letter (8 bytes at a time). */
+static inline int has_upper(const char *p, size_t n)
+{
+	if (n >= 8) {
+		uint64_t x;
+		size_t i = 0;
+		for (; i + 8 <= n; i += 8) {
+			memcpy(&x, p + i, sizeof x);
+			if (word_has_upper(x))
+				return 1;
+		}
+		if (i == n)
+			return 0;
+		memcpy(&x, p + n - 8, sizeof x); /* the tail, overlapping */
+		return word_has_upper(x);
+	}
+	if (n >= 4) {
+		uint32_t lo, hi;
+		memcpy(&lo, p, sizeof lo);
+		memcpy(&hi, p + n - 4, sizeof hi);
+		return word_has_upper((uint64_t)hi << 32 | lo);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (p[i] >= 'A' && p[i] <= 'Z')
+			return 1;
+	return 0;
+}
+
 size_t pft_domain_key(const char *addr, size_t len, char *buf, size_t size)
 {
-	const char *at = NULL;
-	for (size_t i = len; i > 0; i--)
-		if (addr[i - 1] == '@') {
-			at = addr + i;
-			break;
-		}
-	size_t n = at ? len - (size_t)(at - addr) : 0;
+	const char *at = len > 0 ? memrchr(addr, '@', len) : NULL;
+	size_t n = at ? len - (size_t)(at + 1 - addr) : 0;
 	if (n == 0) {
 		static const char none[] = "(none)";
 		memcpy(buf, none, sizeof none - 1);
@@ -81,10 +114,12 @@ size_t pft_domain_key(const char *addr, size_t len, char *buf, size_t size)
 	}
 	if (n > size)
 		n = size;
-	for (size_t i = 0; i < n; i++) {
-		char c = at[i];
-		buf[i] = (c >= 'A' && c <= 'Z') ? (char)(c + ('a' - 'A')) : c;
-	}
+	memcpy(buf, at + 1, n);
+	if (has_upper(buf, n))
+		for (size_t i = 0; i < n; i++) {
+			char c = buf[i];
+			buf[i] = (c >= 'A' && c <= 'Z') ? (char)(c + ('a' - 'A')) : c;
+		}
 	return n;
 }
 

@@ -1,5 +1,6 @@
 /* A part: everything one chunk of whole lines contributes, computed without knowing what
  * came before it (see agg.h). */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,9 +67,35 @@ void pft_part_free(struct pft_part *part)
 	memset(part, 0, sizeof *part);
 }
 
-static pft_stamp stamp_of(struct pft_part *part, const struct pft_event *ev)
+/* The stamp of the line before (most lines repeat its civil time). Lives in one
+ * pft_part_build call. */
+struct line_cache {
+	int valid;
+	uint64_t head; /* struct pft_civil year..year_known, as read by civil_head() */
+	int16_t utc_offset_min;
+	uint32_t nsec;
+	pft_stamp stamp;
+};
+
+static inline uint64_t civil_head(const struct pft_civil *c)
+{
+	/* year, month, day, hour, min, sec, year_known: the first 8 bytes, no padding */
+	_Static_assert(offsetof(struct pft_civil, year_known) + 1 == 8, "civil head is 8 bytes");
+	uint64_t h;
+	memcpy(&h, c, sizeof h);
+	return h;
+}
+
+static pft_stamp stamp_of(struct pft_part *part, const struct pft_event *ev,
+			  struct line_cache *sc)
 {
 	const struct pft_civil *c = &ev->time;
+	const uint64_t head = civil_head(c);
+	/* An equal stamp again changes nothing: the year tracker steps by 0 and keeps the same
+	 * position and civil stamp, and the min/max already hold it. */
+	if (sc->valid && sc->head == head && sc->utc_offset_min == c->utc_offset_min &&
+	    sc->nsec == c->nsec)
+		return sc->stamp;
 	uint32_t sec = (uint32_t)c->hour * 3600u + c->min * 60u + c->sec;
 	pft_stamp s;
 	if (c->year_known) {
@@ -85,6 +112,11 @@ static pft_stamp stamp_of(struct pft_part *part, const struct pft_event *ev)
 		if (s > part->rel_max)
 			part->rel_max = s;
 	}
+	sc->valid = 1;
+	sc->head = head;
+	sc->utc_offset_min = c->utc_offset_min;
+	sc->nsec = c->nsec;
+	sc->stamp = s;
 	return s;
 }
 
@@ -147,6 +179,15 @@ static struct pft_life *new_life(struct pft_part *part)
 	return life;
 }
 
+/* pft_stamp_gap(), with a short way for two stamps of one day of one clock (most records
+ * of a message): their gap is the difference of their seconds. */
+static inline int64_t stamp_gap(pft_stamp a, pft_stamp b)
+{
+	if (a != PFT_STAMP_NONE && b != PFT_STAMP_NONE && ((a ^ b) >> 23) == 0)
+		return (int64_t)pft_stamp_sec(b) - (int64_t)pft_stamp_sec(a);
+	return pft_stamp_gap(a, b);
+}
+
 /* The slot of the lifecycle that a record at `when` continues: the head until it closes, then
  * the tail. One silent past the horizon is abandoned (counted now, as any that ends here) and
  * the record starts a new one. */
@@ -156,7 +197,7 @@ static enum pft_status open_target(struct pft_part *part, struct pft_frag *f, pf
 	struct pft_life **target =
 		f->head == NULL || !(f->head->flags & PFT_LIFE_CLOSED) ? &f->head : &f->tail;
 	if (*target != NULL && part->horizon > 0 &&
-	    pft_stamp_gap((*target)->last_at, when) > part->horizon) {
+	    stamp_gap((*target)->last_at, when) > part->horizon) {
 		pft_life_abandon(*target);
 		PFT_TRY(pft_life_fold(&part->sink, *target, +1));
 		if (target == &f->tail) {
@@ -279,22 +320,53 @@ static enum pft_status count_program(struct pft_part *part, const struct pft_sli
 	return PFT_OK;
 }
 
+/* a[0..n) == b[0..n) for a host name: at most three loads each when n <= 16. */
+static inline int host_equal(const char *a, const char *b, size_t n)
+{
+	if (n < 4) /* bytes 0, n/2 and n-1 are all of them */
+		return n == 0 || (a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1]);
+	if (n < 8) {
+		uint32_t a0, a1, b0, b1;
+		memcpy(&a0, a, 4);
+		memcpy(&b0, b, 4);
+		memcpy(&a1, a + n - 4, 4);
+		memcpy(&b1, b + n - 4, 4);
+		return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+	}
+	if (n <= 16) {
+		uint64_t a0, a1, b0, b1;
+		memcpy(&a0, a, 8);
+		memcpy(&b0, b, 8);
+		memcpy(&a1, a + n - 8, 8);
+		memcpy(&b1, b + n - 8, 8);
+		return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+	}
+	return pft_bytes_equal(a, b, n);
+}
+
+/* note_host_line() for a host other than the last line's: the table. */
+static enum pft_status note_new_host(struct pft_part *part, const struct pft_event *ev,
+				     const char *line, size_t len, pft_stamp when)
+{
+	const uint64_t hash = pft_hash_bytes(ev->host.p, ev->host.n, 0);
+	struct pft_host_line *h = pft_strmap_upsert(&part->hosts, ev->host.p, ev->host.n, hash, NULL);
+	if (h == NULL)
+		return PFT_ERR_NOMEM;
+	part->host_last = h;
+	part->host_last_key = pft_strmap_key_of(&part->hosts, h);
+	part->host_last_len = ev->host.n;
+	*h = (struct pft_host_line){.line = line, .len = (uint32_t)len, .when = when};
+	return PFT_OK;
+}
+
 /* Remembers the last line of each host ("last message repeated" repeats it). Most lines
  * come from the host of the line before: one compare. */
-static enum pft_status note_host_line(struct pft_part *part, const struct pft_event *ev,
-				      const char *line, size_t len, pft_stamp when)
+static inline enum pft_status note_host_line(struct pft_part *part, const struct pft_event *ev,
+					     const char *line, size_t len, pft_stamp when)
 {
 	if (part->host_last == NULL || part->host_last_len != ev->host.n ||
-	    !pft_bytes_equal(part->host_last_key, ev->host.p, ev->host.n)) {
-		const uint64_t hash = pft_hash_bytes(ev->host.p, ev->host.n, 0);
-		struct pft_host_line *h =
-			pft_strmap_upsert(&part->hosts, ev->host.p, ev->host.n, hash, NULL);
-		if (h == NULL)
-			return PFT_ERR_NOMEM;
-		part->host_last = h;
-		part->host_last_key = pft_strmap_key_of(&part->hosts, h);
-		part->host_last_len = ev->host.n;
-	}
+	    !host_equal(part->host_last_key, ev->host.p, ev->host.n))
+		return note_new_host(part, ev, line, len, when);
 	*part->host_last = (struct pft_host_line){.line = line, .len = (uint32_t)len, .when = when};
 	return PFT_OK;
 }
@@ -447,7 +519,8 @@ static enum pft_status repeat_previous(struct pft_part *part, const struct pft_e
 }
 
 static enum pft_status part_line(struct pft_part *part, const char *line, size_t len,
-				 const struct pft_scan_index *ix, uint64_t line_index)
+				 const struct pft_scan_index *ix, uint64_t line_index,
+				 struct line_cache *sc)
 {
 	struct pft_totals *t = &part->agg.t;
 	struct pft_event ev;
@@ -469,7 +542,7 @@ static enum pft_status part_line(struct pft_part *part, const char *line, size_t
 		return note_host_line(part, &ev, line, len, PFT_STAMP_NONE);
 	}
 	t->lines_postfix++;
-	pft_stamp when = stamp_of(part, &ev);
+	pft_stamp when = stamp_of(part, &ev, sc);
 	PFT_TRY(note_host_line(part, &ev, line, len, when));
 	if (ev.kind == PFT_EV_UNRECOGNIZED) {
 		t->lines_unrecognized++;
@@ -511,8 +584,9 @@ enum pft_status pft_part_build(struct pft_part *part, const struct pft_chunk *ch
 	uint64_t line_index = 0;
 	enum pft_status status = PFT_OK;
 	int got = 0;
+	struct line_cache sc = {.valid = 0};
 	while (status == PFT_OK && (got = pft_scan_lines_next(&lines, &line)) > 0)
-		status = part_line(part, line.p, line.len, &line.ix, line_index++);
+		status = part_line(part, line.p, line.len, &line.ix, line_index++, &sc);
 	pft_scan_lines_free(&lines);
 	if (status == PFT_OK && got < 0)
 		status = PFT_ERR_NOMEM;
