@@ -126,9 +126,16 @@ struct pft_life *pft_life_to_heap(const struct pft_life *src)
 	return life;
 }
 
+/* The string at off of life's string store. A lifecycle whose strings are all empty has no
+ * store (strings == NULL, every off 0): "" then, as `NULL + 0` is undefined behaviour. */
+static inline const char *life_str(const struct pft_life *life, uint32_t off)
+{
+	return life->strings != NULL ? life->strings + off : "";
+}
+
 static const char *rcpt_addr(const struct pft_life *life, const struct pft_rcpt *r)
 {
-	return life->strings + r->addr_off;
+	return life_str(life, r->addr_off);
 }
 
 static int store_string(struct pft_life *life, const char *p, uint32_t n, uint32_t *off)
@@ -229,7 +236,7 @@ static struct pft_rcpt *rcpt_get(struct pft_life *life, const char *addr, uint32
 
 static int rcpt_set_relay(struct pft_life *life, struct pft_rcpt *r, const char *relay, uint32_t n)
 {
-	if (r->relay_len == n && pft_bytes_equal(life->strings + r->relay_off, relay, n))
+	if (r->relay_len == n && pft_bytes_equal(life_str(life, r->relay_off), relay, n))
 		return 1;
 	uint32_t off;
 	if (!store_string(life, relay, n, &off))
@@ -418,7 +425,7 @@ int pft_life_passes(const struct pft_life *life, const struct pft_filter *f)
 	if (f->n_sender_domains > 0)
 		return (life->flags & PFT_LIFE_FROM) && life->ext != NULL &&
 		       pft_filter_domain_match(f->sender_domains, f->n_sender_domains,
-					       life->strings + life->ext->from_off,
+					       life_str(life, life->ext->from_off),
 					       life->ext->from_len);
 	return 1;
 }
@@ -455,9 +462,9 @@ static struct pft_attempt held_attempt(const struct pft_life *life, const struct
 	return (struct pft_attempt){
 		.status = h->status, .dsn = h->dsn, .when = h->when, .times = h->times,
 		.reply_code = h->reply_code,
-		.to = {life->strings + h->to_off, h->to_len},
-		.relay_host = {life->strings + h->relay_off, h->relay_len},
-		.reason = {life->strings + h->reason_off, h->reason_len},
+		.to = {life_str(life, h->to_off), h->to_len},
+		.relay_host = {life_str(life, h->relay_off), h->relay_len},
+		.reason = {life_str(life, h->reason_off), h->reason_len},
 	};
 }
 
@@ -489,7 +496,7 @@ enum pft_status pft_life_append(struct pft_life *life, const struct pft_life *ne
 	if (life->flags & KIND_MASK)
 		nf &= ~KIND_MASK; /* the first link's kind is life's */
 	if (!(life->flags & PFT_LIFE_FROM) && (nf & PFT_LIFE_FROM) && next->ext != NULL) {
-		if (!ext_of(life) || !store_string(life, next->strings + next->ext->from_off,
+		if (!ext_of(life) || !store_string(life, life_str(next, next->ext->from_off),
 						   next->ext->from_len, &life->ext->from_off))
 			return PFT_ERR_NOMEM;
 		life->ext->from_len = next->ext->from_len;
@@ -507,7 +514,7 @@ enum pft_status pft_life_append(struct pft_life *life, const struct pft_life *ne
 		const struct pft_rcpt *src = &next->rcpts[i];
 		struct pft_rcpt *r = rcpt_get(life, rcpt_addr(next, src), src->addr_len);
 		if (r == NULL ||
-		    !rcpt_set_relay(life, r, next->strings + src->relay_off, src->relay_len))
+		    !rcpt_set_relay(life, r, life_str(next, src->relay_off), src->relay_len))
 			return PFT_ERR_NOMEM;
 		r->deferrals += src->deferrals;
 		r->seen |= src->seen;
@@ -518,7 +525,7 @@ enum pft_status pft_life_append(struct pft_life *life, const struct pft_life *ne
 			r->hop_len = 0;
 			r->hop_forward = src->hop_forward;
 			if (src->hop_len > 0) {
-				if (!store_string(life, next->strings + src->hop_off, src->hop_len,
+				if (!store_string(life, life_str(next, src->hop_off), src->hop_len,
 						  &r->hop_off))
 					return PFT_ERR_NOMEM;
 				r->hop_len = src->hop_len;
@@ -653,14 +660,14 @@ enum pft_status pft_life_fold(struct pft_sink *sink, const struct pft_life *life
 			if (r->hop_forward)
 				t->rcpt_hops += d;
 			else
-				PFT_TRY(pft_hop_list_add(&sink->handoffs, life->strings + r->hop_off,
+				PFT_TRY(pft_hop_list_add(&sink->handoffs, life_str(life, r->hop_off),
 							 r->hop_len, when, d));
 		}
 		char domain[256];
 		size_t dn = pft_domain_key(rcpt_addr(life, r), r->addr_len, domain, sizeof domain);
 		struct pft_counts *by_domain = pft_agg_counts(&agg->domains, domain, dn);
 		struct pft_counts *by_relay =
-			pft_agg_counts(&agg->relays, life->strings + r->relay_off, r->relay_len);
+			pft_agg_counts(&agg->relays, life_str(life, r->relay_off), r->relay_len);
 		struct pft_counts *by_hour = pft_agg_hour(agg, when);
 		if (by_domain == NULL || by_relay == NULL || by_hour == NULL)
 			return PFT_ERR_NOMEM;
