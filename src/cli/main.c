@@ -14,6 +14,7 @@
 #include "agg/agg.h"
 #include "cli/cli_filters.h"
 #include "cli/cli_findings.h"
+#include "cli/cli_size.h"
 #include "cli/progress.h"
 #include "cli/trace_cli.h"
 #include "io/io.h"
@@ -94,28 +95,6 @@ static void usage(FILE *out)
 	      "named on stderr, the report covers the rest); 4 a finding, with\n"
 	      "--fail-on-findings. See pftally(1).\n",
 	      out);
-}
-
-static int parse_size(const char *s, size_t *out)
-{
-	errno = 0;
-	char *end;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno != 0 || end == s)
-		return 0;
-	unsigned shift = 0;
-	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	default: break;
-	}
-	if (*end == 'i' || *end == 'B')
-		end += *end == 'i' && end[1] == 'B' ? 2 : 1;
-	if (*end != '\0' || v == 0 || v > (~0ull >> shift))
-		return 0;
-	*out = (size_t)(v << shift);
-	return 1;
 }
 
 static const char *const format_names[] = {"text", "json", "csv", "html", "openmetrics",
@@ -255,7 +234,7 @@ static int parse_options(int argc, char **argv, struct cli_options *o, int *firs
 			break;
 		}
 		case OPT_CHUNK_SIZE:
-			if (!parse_size(optarg, &o->tally.chunk_size)) {
+			if (!cli_parse_size(optarg, &o->tally.chunk_size)) {
 				fprintf(stderr, "pftally: bad --chunk-size '%s' (e.g. 64K, 8M)\n", optarg);
 				return EXIT_USAGE;
 			}

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/trace_cli.h"
+#include "cli/cli_size.h"
 #include "io/io.h"
 #include "scan/scan.h"
 #include "trace/trace.h"
@@ -49,28 +50,6 @@ static void trace_usage(FILE *out)
 	      "exit status: 0 found, 1 nothing matched, 2 usage error, 3 an input could not be\n"
 	      "read (what was found is still printed). See pftally(1).\n",
 	      out);
-}
-
-static int trace_parse_size(const char *s, size_t *out)
-{
-	errno = 0;
-	char *end;
-	const unsigned long long v = strtoull(s, &end, 10);
-	if (errno != 0 || end == s || s[0] == '-')
-		return 0;
-	unsigned shift = 0;
-	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	default: break;
-	}
-	if (*end == 'i' || *end == 'B')
-		end += *end == 'i' && end[1] == 'B' ? 2 : 1;
-	if (*end != '\0' || v == 0 || v > (~0ull >> shift))
-		return 0;
-	*out = (size_t)(v << shift);
-	return 1;
 }
 
 static void trace_print_error(const struct pft_error *err)
@@ -169,7 +148,7 @@ int pft_trace_main(int argc, char **argv)
 			break;
 		case OPT_CHUNK:
 		case OPT_WINDOW:
-			if (!trace_parse_size(optarg, c == OPT_CHUNK ? &o.chunk_size : &o.window)) {
+			if (!cli_parse_size(optarg, c == OPT_CHUNK ? &o.chunk_size : &o.window)) {
 				fprintf(stderr, "pftally trace: bad %s '%s' (e.g. 64K, 8M)\n",
 					c == OPT_CHUNK ? "--chunk-size" : "--window", optarg);
 				return TRACE_USAGE;
