@@ -38,4 +38,10 @@ static inline enum pft_dstatus pft_attempt_status(enum pft_dstatus status)
 size_t pft_message_key(const struct pft_event *ev, const struct pft_slice *qid, char *buf,
 		       size_t size);
 
+/*! pft_hop_key() : writes "host\0qid" (a message of this host in any instance: the key that
+ *  links a hand-off to its re-injected child) into buf; @return its length (0 if it does not
+ *  fit). */
+size_t pft_hop_key(const struct pft_event *ev, const struct pft_slice *qid, char *buf,
+		   size_t size);
+
 #endif

@@ -258,12 +258,15 @@ static int rcpt_set_hop(struct pft_life *life, struct pft_rcpt *r, const struct 
 	r->hop_forward = 0;
 	if (ev->new_qid.n == 0)
 		return 1;
-	uint32_t off, off2;
-	if (!store_string(life, ev->host.p, ev->host.n, &off) || !store_string(life, "", 1, &off2) ||
-	    !store_string(life, ev->new_qid.p, ev->new_qid.n, &off2))
+	char key[1024];
+	const size_t n = pft_hop_key(ev, &ev->new_qid, key, sizeof key);
+	if (n == 0)
+		return 1; /* absurd host/qid length: no hop */
+	uint32_t off;
+	if (!store_string(life, key, (uint32_t)n, &off))
 		return 0;
 	r->hop_off = off;
-	r->hop_len = ev->host.n + 1 + ev->new_qid.n;
+	r->hop_len = (uint32_t)n;
 	r->hop_forward = ev->service.n == 5 && memcmp(ev->service.p, "local", 5) == 0;
 	return 1;
 }

@@ -28,6 +28,18 @@ size_t pft_message_key(const struct pft_event *ev, const struct pft_slice *qid, 
 	return n;
 }
 
+size_t pft_hop_key(const struct pft_event *ev, const struct pft_slice *qid, char *buf,
+		   size_t size)
+{
+	size_t n = (size_t)ev->host.n + 1 + qid->n;
+	if (n > size)
+		return 0;
+	memcpy(buf, ev->host.p, ev->host.n);
+	buf[ev->host.n] = '\0';
+	memcpy(buf + ev->host.n + 1, qid->p, qid->n);
+	return n;
+}
+
 static void part_init(struct pft_part *part, const struct pft_chunk *chunk, uint32_t stream,
 		      const struct pft_filter *filter)
 {
@@ -415,9 +427,7 @@ static enum pft_status note_reinjection(struct pft_part *part, const struct pft_
 	char *key = malloc(n);
 	if (key == NULL)
 		return PFT_ERR_NOMEM;
-	memcpy(key, ev->host.p, ev->host.n);
-	key[ev->host.n] = '\0';
-	memcpy(key + ev->host.n + 1, ev->qid.p, ev->qid.n);
+	pft_hop_key(ev, &ev->qid, key, n);
 	part->reinjections[part->n_reinjections++] =
 		(struct pft_part_reinjection){.key = key, .key_len = (uint32_t)n, .at = when};
 	return PFT_OK;
