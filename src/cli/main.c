@@ -12,9 +12,9 @@
 #include <unistd.h>
 
 #include "agg/agg.h"
+#include "cli/cli_common.h"
 #include "cli/cli_filters.h"
 #include "cli/cli_findings.h"
-#include "cli/cli_size.h"
 #include "cli/progress.h"
 #include "cli/trace_cli.h"
 #include "io/io.h"
@@ -317,24 +317,9 @@ static int parse_options(int argc, char **argv, struct cli_options *o, int *firs
 	return EXIT_OK;
 }
 
-static void print_error(const struct pft_error *err)
-{
-	fputs("pftally: ", stderr);
-	if (err->path[0])
-		fprintf(stderr, "%s: ", err->path);
-	fputs(pft_status_str(err->status), stderr);
-	if (err->offset)
-		fprintf(stderr, " at byte %llu", (unsigned long long)err->offset);
-	if (err->detail[0])
-		fprintf(stderr, ": %s", err->detail);
-	if (err->sys_errno)
-		fprintf(stderr, " (%s)", strerror(err->sys_errno));
-	fputc('\n', stderr);
-}
-
 static int report_error(const struct pft_error *err)
 {
-	print_error(err);
+	cli_print_error(err);
 	return err->status == PFT_ERR_USAGE ? EXIT_USAGE : EXIT_INPUT;
 }
 
@@ -472,7 +457,7 @@ int main(int argc, char **argv)
 		return report_error(&err);
 	if (inputs.n_files == 0) {
 		for (size_t i = 0; i < inputs.n_errors; i++)
-			print_error(&inputs.errors[i]);
+			cli_print_error(&inputs.errors[i]);
 		if (inputs.n_errors == 0)
 			fputs("pftally: no mail-log files found in the given paths\n", stderr);
 		pft_inputs_free(&inputs);
@@ -507,7 +492,7 @@ int main(int argc, char **argv)
 	/* Every input that could not be read to its end, named with its byte offset; the report
 	 * still covers everything else. */
 	for (size_t i = 0; i < result.n_errors; i++)
-		print_error(&result.errors[i]);
+		cli_print_error(&result.errors[i]);
 	const int incomplete = result.n_errors > 0;
 	cli_findings_run(&o.findings, &result);
 	const int findings_exit = cli_findings_exit(&o.findings, &result);

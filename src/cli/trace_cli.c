@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "cli/trace_cli.h"
-#include "cli/cli_size.h"
+#include "cli/cli_common.h"
 #include "io/io.h"
 #include "scan/scan.h"
 #include "trace/trace.h"
@@ -50,21 +50,6 @@ static void trace_usage(FILE *out)
 	      "exit status: 0 found, 1 nothing matched, 2 usage error, 3 an input could not be\n"
 	      "read (what was found is still printed). See pftally(1).\n",
 	      out);
-}
-
-static void trace_print_error(const struct pft_error *err)
-{
-	fputs("pftally: ", stderr);
-	if (err->path[0])
-		fprintf(stderr, "%s: ", err->path);
-	fputs(pft_status_str(err->status), stderr);
-	if (err->offset)
-		fprintf(stderr, " at byte %llu", (unsigned long long)err->offset);
-	if (err->detail[0])
-		fprintf(stderr, ": %s", err->detail);
-	if (err->sys_errno)
-		fprintf(stderr, " (%s)", strerror(err->sys_errno));
-	fputc('\n', stderr);
 }
 
 static int color_wanted(int mode, int json)
@@ -207,14 +192,14 @@ int pft_trace_main(int argc, char **argv)
 
 	struct pft_error err = {0};
 	if (pft_scan_select(&err) != PFT_OK) {
-		trace_print_error(&err);
+		cli_print_error(&err);
 		free(needle);
 		return TRACE_USAGE;
 	}
 	struct pft_inputs inputs = {0};
 	if (pft_inputs_expand((const char *const *)argv + optind + 1, (size_t)(argc - optind - 1),
 			      &inputs, &err) != PFT_OK) {
-		trace_print_error(&err);
+		cli_print_error(&err);
 		free(needle);
 		return TRACE_INPUT;
 	}
@@ -238,13 +223,13 @@ int pft_trace_main(int argc, char **argv)
 	}
 	struct pft_trace_result result;
 	if (pft_trace_run(&inputs, &o, &result, &err) != PFT_OK) {
-		trace_print_error(&err);
+		cli_print_error(&err);
 		pft_inputs_free(&inputs);
 		free(needle);
 		return err.status == PFT_ERR_USAGE ? TRACE_USAGE : TRACE_INPUT;
 	}
 	for (size_t i = 0; i < result.n_errors; i++)
-		trace_print_error(&result.errors[i]);
+		cli_print_error(&result.errors[i]);
 	if (inputs.n_files == 0 && inputs.n_errors == 0)
 		fputs("pftally trace: no mail-log files found in the given paths\n", stderr);
 

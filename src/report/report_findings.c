@@ -146,23 +146,6 @@ void report_findings_json(FILE *out, const struct pft_result *r)
 
 /* ---- HTML ----------------------------------------------------------------------------------- */
 
-static void put_html_char(FILE *out, unsigned char c)
-{
-	switch (c) {
-	case '&': fputs("&amp;", out); break;
-	case '<': fputs("&lt;", out); break;
-	case '>': fputs("&gt;", out); break;
-	case '"': fputs("&quot;", out); break;
-	case '\'': fputs("&#39;", out); break;
-	default: putc(c, out);
-	}
-}
-
-static void html_text(FILE *out, const char *s)
-{
-	report_put_text(out, s, strlen(s), put_html_char);
-}
-
 static const char *band_color(enum pft_finding_kind kind)
 {
 	return kind == PFT_FINDING_DEFER_RATE ? "#E69F00" : "#D55E00";
@@ -204,7 +187,7 @@ void report_findings_html(FILE *out, const struct pft_result *r)
 		        pft_finding_kind_name(f->kind), band_color(f->kind),
 		        pft_finding_kind_name(f->kind), pft_scope_name(f->scope));
 		if (f->name != NULL)
-			html_text(out, f->name);
+			report_html_text(out, f->name);
 		else
 			fputs("(all mail)", out);
 		fprintf(
@@ -223,7 +206,7 @@ void report_findings_html(FILE *out, const struct pft_result *r)
 		fputs("</td><td>", out);
 		for (int k = 0; k < f->n_top_reasons; k++) {
 			fputs(k ? "<br>" : "", out);
-			html_text(out, f->top_reasons[k].key);
+			report_html_text(out, f->top_reasons[k].key);
 			fprintf(out, " <span class=\"sub\">(%" PRIu64 ")</span>",
 			        f->top_reasons[k].count);
 		}
@@ -311,7 +294,7 @@ void report_findings_bands(FILE *out, const struct pft_result *r, const struct r
 		        pft_finding_kind_name(f->kind), pft_finding_kind_name(f->kind),
 		        pft_scope_name(f->scope));
 		if (f->name != NULL)
-			html_text(out, f->name);
+			report_html_text(out, f->name);
 		fprintf(out, ": %s .. %s, %s %.1f%% (baseline %.1f%%)</title></rect>\n", start, end,
 		        kind_title(f->kind), 100 * f->rate, 100 * f->baseline);
 	}

@@ -1,8 +1,9 @@
 /* HTML report: one self-contained file an operator opens in a browser or prints. Inline CSS
  * and SVG only: no script, no font, no network fetch (a Content-Security-Policy forbids them
  * too, in case anything slipped through). The hour/day/week switch is CSS radio buttons.
- * Everything that comes from the log (names, sample lines, paths) goes through html_text(),
- * which escapes markup characters and replaces control bytes and invalid UTF-8. The output
+ * Everything that comes from the log (names, sample lines, paths) goes through
+ * report_html_text(), which escapes markup characters and replaces control bytes and invalid
+ * UTF-8 (report_findings.c uses it too). The output
  * depends only on the result: no clock, no host name. */
 #include <inttypes.h>
 #include <math.h>
@@ -47,7 +48,7 @@ static void put_html_char(FILE *out, unsigned char c)
 }
 
 /* Text from the log, safe in element content and quoted attribute values. */
-static void html_text(FILE *out, const char *s)
+void report_html_text(FILE *out, const char *s)
 {
 	report_put_text(out, s, strlen(s), put_html_char);
 }
@@ -508,7 +509,7 @@ static enum pft_status breakdown_table(FILE *out, const char *id, const char *wh
 		const struct pft_counts *c = &rows[i]->counts;
 		uint64_t attempts = pft_attempts_total(c);
 		fputs("<tr><td class=\"name\">", out);
-		html_text(out, rows[i]->name);
+		report_html_text(out, rows[i]->name);
 		fputs("</td>", out);
 		put_num_cell(out, attempts);
 		put_num_cell(out, c->attempts[PFT_DS_SENT]);
@@ -588,9 +589,9 @@ static void reasons_section(FILE *out, const struct pft_result *r, size_t top)
 			put_num_cell(out, row->count);
 			fprintf(out, "<td class=\"n\">%.1f%%</td><td class=\"name\"><code>",
 			        percent(row->count, g->total));
-			html_text(out, row->key[0] ? row->key : "(no reason text)");
+			report_html_text(out, row->key[0] ? row->key : "(no reason text)");
 			fputs("</code><div class=\"sample\">", out);
-			html_text(out, row->sample);
+			report_html_text(out, row->sample);
 			fputs("</div></td></tr>\n", out);
 		}
 		if (rest > 0) {
@@ -724,7 +725,7 @@ static void unrecognized_section(FILE *out, const struct pft_result *r)
 		      out);
 		for (size_t i = 0; i < r->n_programs; i++) {
 			fputs("<tr><td class=\"name\">", out);
-			html_text(out, r->programs[i].name);
+			report_html_text(out, r->programs[i].name);
 			fputs("</td>", out);
 			put_num_cell(out, r->programs[i].count);
 			fputs("</tr>\n", out);
@@ -745,9 +746,9 @@ static void unrecognized_section(FILE *out, const struct pft_result *r)
 		for (int i = 0; i < r->n_samples[k]; i++) {
 			const struct pft_sample *s = &r->samples[k][i];
 			fputs("<div class=\"sample\">", out);
-			html_text(out, r->files[s->file_index].path);
+			report_html_text(out, r->files[s->file_index].path);
 			fprintf(out, ":%" PRIu64 ": ", s->line);
-			html_text(out, s->text);
+			report_html_text(out, s->text);
 			fputs("</div>", out);
 		}
 		fputs("</td></tr>\n", out);
@@ -763,9 +764,9 @@ static void inputs_section(FILE *out, const struct pft_result *r)
 	      out);
 	for (size_t i = 0; i < r->n_files; i++) {
 		fputs("<tr><td class=\"name\">", out);
-		html_text(out, r->files[i].path);
+		report_html_text(out, r->files[i].path);
 		fputs("</td><td>", out);
-		html_text(out, r->files[i].format);
+		report_html_text(out, r->files[i].format);
 		fputs("</td>", out);
 		put_num_cell(out, r->files[i].bytes);
 		put_num_cell(out, r->files[i].lines);

@@ -30,6 +30,10 @@ double report_ratio(uint64_t part, uint64_t whole);
 void report_put_text(FILE *out, const char *s, size_t n,
                      void (*put_ascii)(FILE *out, unsigned char c));
 
+/*! report_html_text() : NUL-terminated text from the log, escaped for HTML element content
+ *  and quoted attribute values (report_html.c). */
+void report_html_text(FILE *out, const char *s);
+
 /* ---- rankings ----------------------------------------------------------------------------- */
 
 /* How rows of a breakdown are ranked: by one attempt status, or by all attempts. */

@@ -1,8 +1,10 @@
-/* Byte sizes on the command line (see cli_size.h). */
-#include "cli/cli_size.h"
+/* What the summary and trace commands share (see cli_common.h). */
+#include "cli/cli_common.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int cli_parse_size(const char *s, size_t *out)
 {
@@ -24,4 +26,19 @@ int cli_parse_size(const char *s, size_t *out)
 		return 0;
 	*out = (size_t)(v << shift);
 	return 1;
+}
+
+void cli_print_error(const struct pft_error *err)
+{
+	fputs("pftally: ", stderr);
+	if (err->path[0])
+		fprintf(stderr, "%s: ", err->path);
+	fputs(pft_status_str(err->status), stderr);
+	if (err->offset)
+		fprintf(stderr, " at byte %llu", (unsigned long long)err->offset);
+	if (err->detail[0])
+		fprintf(stderr, ": %s", err->detail);
+	if (err->sys_errno)
+		fprintf(stderr, " (%s)", strerror(err->sys_errno));
+	fputc('\n', stderr);
 }
