@@ -8,10 +8,14 @@
  *   strmap     src/common/strmap (open addressing, entries in the part's arena) — what the
  *              parts use;
  *   ck_hs      Concurrency Kit's ck_hs (SPMC, object mode) with the same entries in the same
- *              arena and the same hash;
- * Both tables are single-writer here; ck_hs's concurrent readers are not needed by a part
- * (no thread reads a part's table while its worker writes it). */
+ *              arena and the same hash (one table);
+ *   ck_ht      Concurrency Kit's ck_ht (byte-string mode: hash and length kept in the slot),
+ *              the same entries, arena and hash (one table);
+ *   qid_table  src/agg/qid_table: what the parts use — 16 shards, each a ck_hs with its own
+ *              arena.
+ * All are single-writer here, as in a part. */
 #include <ck_hs.h>
+#include <ck_ht.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +24,7 @@
 
 #include "agg/agg.h"
 #include "agg/agg_internal.h"
+#include "agg/qid_table.h"
 #include "bench_gen.h"
 #include "common/arena.h"
 #include "common/hash.h"
@@ -44,6 +49,7 @@ struct entry {
 	uint64_t hash;
 	uint32_t len;
 	uint32_t value;
+	const char *key;        /* bytes, or the looked-up key in a probe */
 	char bytes[];
 };
 
@@ -126,7 +132,7 @@ static unsigned long hs_hash(const void *object, unsigned long seed)
 static bool hs_compare(const void *a, const void *b)
 {
 	const struct entry *x = a, *y = b;
-	return x->len == y->len && memcmp(x->bytes, y->bytes, x->len) == 0;
+	return x->len == y->len && memcmp(x->key, y->key, x->len) == 0;
 }
 
 static void hs_open(ck_hs_t *hs)
@@ -154,7 +160,7 @@ static uint64_t run_ck_hs(const struct key *keys, size_t n)
 		}
 		probe.e.hash = keys[i].hash;
 		probe.e.len = keys[i].len;
-		memcpy(probe.e.bytes, keys[i].bytes, keys[i].len);
+		probe.e.key = keys[i].bytes;
 		struct entry *e = ck_hs_get(&hs, (unsigned long)keys[i].hash, &probe.e);
 		if (e == NULL) {
 			e = pft_arena_alloc(&arena, sizeof *e + keys[i].len);
@@ -162,13 +168,74 @@ static uint64_t run_ck_hs(const struct key *keys, size_t n)
 				abort();
 			*e = (struct entry){.hash = keys[i].hash, .len = keys[i].len};
 			memcpy(e->bytes, keys[i].bytes, keys[i].len);
-			if (!ck_hs_put(&hs, (unsigned long)e->hash, e))
+			e->key = e->bytes;
+			if (!ck_hs_put_unique(&hs, (unsigned long)e->hash, e))
 				abort();
 		}
 		acc += ++e->value;
 	}
 	ck_hs_destroy(&hs);
 	pft_arena_free(&arena);
+	return acc;
+}
+
+static void ht_hash(ck_ht_hash_t *h, const void *key, size_t len, uint64_t seed)
+{
+	h->value = pft_hash_bytes(key, len, seed);
+}
+
+static uint64_t run_ck_ht(const struct key *keys, size_t n)
+{
+	uint64_t acc = 0;
+	struct pft_arena arena = {0};
+	ck_ht_t ht;
+	if (!ck_ht_init(&ht, CK_HT_MODE_BYTESTRING, ht_hash, &hs_allocator, 1024, 0))
+		abort();
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0 && keys[i].batch != keys[i - 1].batch) {
+			ck_ht_destroy(&ht);
+			pft_arena_free(&arena);
+			if (!ck_ht_init(&ht, CK_HT_MODE_BYTESTRING, ht_hash, &hs_allocator, 1024, 0))
+				abort();
+		}
+		const ck_ht_hash_t h = {keys[i].hash};
+		ck_ht_entry_t slot;
+		ck_ht_entry_key_set(&slot, keys[i].bytes, (uint16_t)keys[i].len);
+		struct entry *e;
+		if (ck_ht_get_spmc(&ht, h, &slot)) {
+			e = ck_ht_entry_value(&slot);
+		} else {
+			e = pft_arena_alloc(&arena, sizeof *e + keys[i].len);
+			if (e == NULL)
+				abort();
+			*e = (struct entry){.hash = keys[i].hash, .len = keys[i].len};
+			memcpy(e->bytes, keys[i].bytes, keys[i].len);
+			e->key = e->bytes;
+			ck_ht_entry_set(&slot, h, e->bytes, (uint16_t)e->len, e);
+			if (!ck_ht_put_spmc(&ht, h, &slot))
+				abort();
+		}
+		acc += ++e->value;
+	}
+	ck_ht_destroy(&ht);
+	pft_arena_free(&arena);
+	return acc;
+}
+
+static uint64_t run_qid_table(const struct key *keys, size_t n)
+{
+	uint64_t acc = 0;
+	struct pft_qid_table t;
+	pft_qid_table_init(&t, sizeof(uint32_t));
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0 && keys[i].batch != keys[i - 1].batch)
+			pft_qid_table_free(&t);
+		uint32_t *v = pft_qid_table_upsert(&t, keys[i].bytes, keys[i].len, keys[i].hash);
+		if (v == NULL)
+			abort();
+		acc += ++*v;
+	}
+	pft_qid_table_free(&t);
 	return acc;
 }
 
@@ -238,7 +305,7 @@ int main(int argc, char **argv)
 	static const struct {
 		const char *name;
 		uint64_t (*run)(const struct key *, size_t);
-	} rows[] = {{"strmap", run_strmap}, {"ck_hs", run_ck_hs}};
+	} rows[] = {{"strmap", run_strmap}, {"ck_hs", run_ck_hs}, {"ck_ht", run_ck_ht}, {"qid_table", run_qid_table}};
 	uint64_t check = 0;
 	double *t = malloc((size_t)reps * sizeof *t);
 	for (size_t r = 0; t != NULL && r < sizeof rows / sizeof rows[0]; r++) {
@@ -255,7 +322,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		qsort(t, (size_t)reps, sizeof *t, cmp_double);
-		printf("%-8s best %6.1f ns/op  median %6.1f ns/op\n", rows[r].name, t[0] * 1e9 / (double)n,
+		printf("%-9s best %6.1f ns/op  median %6.1f ns/op\n", rows[r].name, t[0] * 1e9 / (double)n,
 		       t[reps / 2] * 1e9 / (double)n);
 	}
 	free(t);

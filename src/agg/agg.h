@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "agg/agg_series.h"
+#include "agg/qid_table.h"
 #include "common/arena.h"
 #include "common/strmap.h"
 #include "io/io.h"
@@ -381,7 +382,7 @@ struct pft_part_reinjection {
 };
 
 struct pft_part {
-	struct pft_arena arena;         /* fragments and their lifecycles */
+	struct pft_arena arena;         /* lifecycles and host entries */
 	uint32_t file_index, stream;
 	uint64_t lines, bytes;
 	uint64_t stored_end;            /* the chunk's pft_chunk.stored_end (progress) */
@@ -390,7 +391,7 @@ struct pft_part {
 	struct pft_year_track year;     /* relative to the chunk's first BSD line */
 	int64_t horizon;                /* pft_limits.horizon */
 	const struct pft_filter *filter;
-	struct pft_strmap frags;        /* message key -> struct pft_frag */
+	struct pft_qid_table frags;     /* message key -> struct pft_frag, in shards */
 	struct pft_strmap hosts;        /* syslog host -> struct pft_host_line */
 	int hosts_owned;                /* their lines are malloc copies */
 	struct pft_host_line *host_last;/* cache: the entry of the last line's host */

@@ -542,8 +542,11 @@ enum pft_status pft_merge_part(struct pft_merge *m, struct pft_part *part)
 		PFT_TRY(hop_reinjection(m, part->reinjections[i].key, part->reinjections[i].key_len,
 					pft_stamp_shift_year(part->reinjections[i].at, shift)));
 	PFT_TRY(drain_handoffs(m, &part->sink.handoffs, shift));
-	PFT_STRMAP_FOREACH(&part->frags, e)
-	PFT_TRY(merge_fragment(m, e, e->value, shift));
+	for (unsigned k = 0; k < PFT_QID_SHARDS; k++) {
+		ck_hs_iterator_t it = CK_HS_ITERATOR_INITIALIZER;
+		for (const struct pft_strmap_entry *e; (e = pft_qid_shard_next(&part->frags, k, &it));)
+			PFT_TRY(merge_fragment(m, e, e->value, shift));
+	}
 	PFT_TRY(drain_handoffs(m, &m->sink.handoffs, 0));
 	PFT_TRY(keep_host_lines(m, part, shift));
 	merge_samples(m, part);

@@ -52,7 +52,7 @@ static void part_init(struct pft_part *part, const struct pft_chunk *chunk, uint
 	pft_agg_init(&part->agg);
 	part->sink.agg = &part->agg;
 	part->sink.filter = filter;
-	pft_strmap_init_arena(&part->frags, sizeof(struct pft_frag), &part->arena);
+	pft_qid_table_init(&part->frags, sizeof(struct pft_frag));
 	pft_strmap_init_arena(&part->hosts, sizeof(struct pft_host_line), &part->arena);
 }
 
@@ -70,8 +70,8 @@ void pft_part_free(struct pft_part *part)
 		free(part->reinjections[i].key);
 	free(part->reinjections);
 	pft_sink_free(&part->sink);
-	pft_strmap_free(&part->frags);
-	pft_arena_free(&part->arena); /* the fragments and their lifecycles */
+	pft_qid_table_free(&part->frags);
+	pft_arena_free(&part->arena); /* lifecycles and host entries */
 	pft_agg_free(&part->agg);
 	for (size_t i = 0; i < part->n_samples; i++)
 		free(part->samples[i].text);
@@ -177,7 +177,7 @@ static struct pft_frag *frag_of(struct pft_part *part, const struct pft_event *e
 	*status = PFT_OK;
 	if (n == 0)
 		return NULL; /* absurd host/qid length: the line is still counted */
-	struct pft_frag *f = pft_strmap_upsert(&part->frags, key, n, pft_hash_bytes(key, n, 0), NULL);
+	struct pft_frag *f = pft_qid_table_upsert(&part->frags, key, n, pft_hash_bytes(key, n, 0));
 	if (f == NULL)
 		*status = PFT_ERR_NOMEM;
 	return f;
@@ -304,7 +304,7 @@ static struct pft_life *find_open(struct pft_part *part, const struct pft_event 
 	*decided = 0;
 	if (n == 0)
 		return NULL;
-	struct pft_frag *f = pft_strmap_find(&part->frags, key, n, pft_hash_bytes(key, n, 0));
+	struct pft_frag *f = pft_qid_table_find(&part->frags, key, n, pft_hash_bytes(key, n, 0));
 	if (f == NULL)
 		return NULL;
 	if (f->head != NULL && !(f->head->flags & PFT_LIFE_CLOSED))

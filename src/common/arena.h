@@ -10,6 +10,7 @@ struct pft_arena_block;
 struct pft_arena {
 	struct pft_arena_block *blocks; /* newest first */
 	char *cur, *end;                /* free space in the newest block */
+	size_t next_block;              /* the size of the next block (0: the first) */
 };
 
 /*! pft_arena_alloc() : n bytes aligned to 16, uninitialised; NULL if out of memory. */
