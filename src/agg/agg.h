@@ -457,8 +457,8 @@ struct pft_tally_stats {
 	double wall;
 	double cpu_read;        /* reading, decompressing, cutting chunks */
 	double cpu_parse;       /* scanning, parsing and building parts */
-	double cpu_merge;       /* the ordered merge (and folding) */
-	double wait_merge;      /* wall time the merger waited for parts */
+	double cpu_merge;       /* the ordered merge (and folding), on whichever thread */
+	double wait_chunks;     /* wall time workers waited for a chunk, summed */
 	uint64_t chunks, decoded_bytes;
 	size_t peak_open;       /* most lifecycles open at once */
 };
@@ -469,7 +469,8 @@ struct pft_tally_options {
 	struct pft_limits limits;       /* used as given (the CLI's default horizon is
 					 * PFT_DEFAULT_HORIZON_DAYS) */
 	unsigned threads;               /* worker threads; 0 = online CPUs */
-	pft_progress_fn progress;       /* called from the merging thread, ~10 times a second */
+	pft_progress_fn progress;       /* called by the thread merging at the time (one at a
+					 * time), ~10 times a second */
 	void *progress_ctx;
 	struct pft_tally_stats *stats;  /* filled when non-NULL */
 };
@@ -477,8 +478,9 @@ struct pft_tally_options {
 #define PFT_DEFAULT_CHUNK_SIZE ((size_t)4 << 20)
 
 /*! pft_tally() : reads every input and computes the result: reader threads decode files
- *  (several at once) into chunks, worker threads turn chunks into parts, and the calling
- *  thread merges the parts in input order. The result is the same for any thread count. */
+ *  (several at once) into chunks, worker threads turn chunks into parts and merge the parts
+ *  in input order (whichever hands in the next one). The result is the same for any thread
+ *  count. */
 PFT_MUST_CHECK enum pft_status pft_tally(const struct pft_inputs *inputs,
 					 const struct pft_tally_options *options,
 					 struct pft_result *out, struct pft_error *err);

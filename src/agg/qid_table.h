@@ -5,7 +5,7 @@
  * ck_hs measured faster than ck_ht here (bench/micro/bench_table and bench/README.md).
  *
  * One writer: the worker building the part. ck_hs lets readers look up a shard while its
- * writer inserts (SPMC); nothing does so today — the merger reads a part only after its
+ * writer inserts (SPMC); nothing does so today — the merge reads a part only after its
  * worker has published it — so growth frees the old slot array at once. Entries never move:
  * a value pointer stays valid until the table is freed.
  *

@@ -5,11 +5,13 @@
  *             buffers are reference counted), and queued on a lock-free MPMC ring.
  *   workers   dequeue chunks, build parts (src/agg/part.c) and put each into its file's
  *             result slot (chunk index modulo the file's budget).
- *   merger    the calling thread: takes the parts of file 0, chunk 0, 1, 2, ..., then file 1,
- *             ... in that order, so the result is the same for every thread count.
+ *   merge     the parts of file 0, chunk 0, 1, 2, ..., then file 1, ... in that order, so the
+ *             result is the same for every thread count; done by whichever worker (or
+ *             reader) hands in what the merge waits for (see merge_ready()). The calling
+ *             thread only starts the others, waits, and finishes the result.
  *
  * Back-pressure: each file has a budget of chunks in flight (a semaphore the reader waits on
- * and the merger posts), so memory does not depend on input size, and a file read ahead of
+ * and the merge posts), so memory does not depend on input size, and a file read ahead of
  * the merge never starves the file being merged (its budget is its own). Threads sleep on
  * semaphores; jobs pass through a ck_ring. Results and the end of a file are published with
  * C11 release stores and read with acquire loads, which ThreadSanitizer can check. */
@@ -35,7 +37,7 @@ struct job {
 	char *copy;             /* owned copy when the chunk had no owner */
 };
 
-/* What a worker hands the merger for one chunk. */
+/* What a worker hands the merge for one chunk. */
 struct result {
 	struct pft_part part;
 	enum pft_status status;
@@ -52,22 +54,48 @@ struct file_state {
 	uint64_t stored_done;   /* merged, in bytes as stored */
 };
 
+/* Where the ordered merge is; only the thread holding engine.merging touches it. */
+struct merge_cursor {
+	size_t file;            /* the file being merged (n_files: all merged) */
+	uint64_t chunk;         /* its next chunk */
+	int file_failed;        /* a chunk of this file failed (its first error is noted) */
+	int done;               /* the merge has ended (status says how) */
+	enum pft_status status;
+	struct pft_error err;
+	uint64_t decoded;       /* bytes of text merged */
+	double last_progress;
+	double cpu;             /* CPU seconds spent merging, on every thread */
+};
+
 struct engine {
 	const struct pft_inputs *in;
+	const struct pft_tally_options *o;
+	struct pft_merge *m;
+	struct pft_tally_stats *st;
+	double t0;
 	size_t chunk_size;
 	struct pft_limits limits;
 	unsigned n_workers, n_readers;
 	ck_ring_t ring;
 	ck_ring_buffer_t *ring_buf;
 	sem_t jobs;             /* jobs in the ring */
-	sem_t parts_ready;      /* posted after every result and every finished file */
 	struct file_state *files;
 	unsigned next_file;
 	int stop;
-	double *cpu_read, *cpu_parse; /* per thread */
+	double *cpu_read, *cpu_parse; /* per thread, without the merging they did */
+	double *wait_chunks;    /* per worker: wall time waiting for a chunk */
+	atomic_int merging;     /* a thread is merging (owns cur) */
+	atomic_uint merge_requests; /* parts and file ends handed in (see merge_ready()) */
+	atomic_int worker_failure;  /* a worker could not build a part (status) */
+	struct merge_cursor cur;
+	struct pft_result noted;    /* input errors met while merging (only its error list) */
+	sem_t merged;           /* posted once, when the merge ends */
 };
 
 static struct job poison;
+
+static void stop_everything(struct engine *e);
+static double merge_ready(struct engine *e);
 
 static double now(clockid_t clock)
 {
@@ -133,7 +161,7 @@ static void *reader_main(void *arg)
 {
 	struct thread_arg *ta = arg;
 	struct engine *e = ta->e;
-	double cpu0 = now(CLOCK_THREAD_CPUTIME_ID);
+	double cpu0 = now(CLOCK_THREAD_CPUTIME_ID), merging = 0;
 	for (;;) {
 		unsigned f = ck_pr_faa_uint(&e->next_file, 1);
 		if (f >= e->in->n_files)
@@ -148,9 +176,9 @@ static void *reader_main(void *arg)
 		fs->status = status;
 		fs->n_chunks = ctx.index;
 		atomic_store_explicit(&fs->done, 1, memory_order_release);
-		sem_post(&e->parts_ready);
+		merging += merge_ready(e);
 	}
-	e->cpu_read[ta->id] = now(CLOCK_THREAD_CPUTIME_ID) - cpu0;
+	e->cpu_read[ta->id] = now(CLOCK_THREAD_CPUTIME_ID) - cpu0 - merging;
 	return NULL;
 }
 
@@ -180,22 +208,24 @@ static void *worker_main(void *arg)
 {
 	struct thread_arg *wa = arg;
 	struct engine *e = wa->e;
-	double cpu0 = now(CLOCK_THREAD_CPUTIME_ID);
+	double cpu0 = now(CLOCK_THREAD_CPUTIME_ID), merging = 0, waited = 0;
 	for (;;) {
+		const double w0 = now(CLOCK_MONOTONIC);
 		sem_wait_intr(&e->jobs);
+		waited += now(CLOCK_MONOTONIC) - w0;
 		struct job *job;
 		while (!ck_ring_dequeue_mpmc(&e->ring, e->ring_buf, &job))
 			sched_yield();
 		if (job == &poison)
 			break;
-		/* After a failure the merger takes no more results: just drop the job. */
+		/* After a failure the merge takes no more results: just drop the job. */
 		struct result *r = NULL;
 		if (!ck_pr_load_int(&e->stop)) {
 			r = calloc(1, sizeof *r);
 			if (r != NULL)
 				build_guarded(e, job, r);
 			else
-				ck_pr_store_int(&e->stop, 1);
+				atomic_store(&e->worker_failure, PFT_ERR_NOMEM);
 		}
 		pft_chunk_release(job->chunk.owner);
 		free(job->copy);
@@ -205,24 +235,36 @@ static void *worker_main(void *arg)
 					      memory_order_release);
 		}
 		free(job);
-		sem_post(&e->parts_ready);
+		merging += merge_ready(e);
 	}
-	e->cpu_parse[wa->id] = now(CLOCK_THREAD_CPUTIME_ID) - cpu0;
+	e->cpu_parse[wa->id] = now(CLOCK_THREAD_CPUTIME_ID) - cpu0 - merging;
+	e->wait_chunks[wa->id] = waited;
 	return NULL;
 }
 
-/* ---- merger ----------------------------------------------------------------------------- */
+/* ---- the ordered merge ------------------------------------------------------------------
+ *
+ * There is no merging thread: whichever thread hands in what the merge waits for (a worker
+ * its part, a reader the end of its file) merges every part that is ready in order, then
+ * leaves. One thread merges at a time (e->merging); a thread that finds the merge taken
+ * counts a request instead, and the owner looks at the requests after letting go, so no
+ * ready part is left waiting. The parts are merged in the same order whichever thread does
+ * it, so the result does not depend on the thread count; N threads mean N workers, and a
+ * part is often merged by the worker that built it, while its memory is still in cache. */
 
-static void report_progress(const struct pft_tally_options *o, struct engine *e, size_t file,
-			    uint64_t decoded, double t0, double *last, int finished)
+static void report_progress(struct engine *e, uint64_t decoded, int finished)
 {
+	const struct pft_tally_options *o = e->o;
 	if (o->progress == NULL)
 		return;
 	double t = now(CLOCK_MONOTONIC);
-	if (!finished && t - *last < 0.1)
+	if (!finished && t - e->cur.last_progress < 0.1)
 		return;
-	*last = t;
-	struct pft_progress p = {.decoded_done = decoded, .file_index = file, .elapsed = t - t0,
+	e->cur.last_progress = t;
+	struct pft_progress p = {.decoded_done = decoded,
+				 .file_index = e->cur.file < e->in->n_files ? e->cur.file
+									     : e->in->n_files - 1,
+				 .elapsed = t - e->t0,
 				 .finished = finished};
 	for (size_t i = 0; i < e->in->n_files; i++) {
 		p.stored_total += e->in->files[i].size;
@@ -244,66 +286,106 @@ static enum pft_status note_input_error(struct pft_result *errors_to, const stru
 	return PFT_OK;
 }
 
-/* Merges every part in input order; a failed chunk or file is noted in `errors` (the first
- * per file) and skipped. @return a failure that stops the run (out of memory). */
-static enum pft_status merge_all(struct engine *e, struct pft_merge *m,
-				 const struct pft_tally_options *o, struct pft_error *err,
-				 struct pft_result *errors, struct pft_tally_stats *st, double t0)
+/* Ends the merge: every part merged, or a failure that stops the run (out of memory). */
+static void merge_end(struct engine *e, enum pft_status status)
 {
-	double last_progress = 0, waited = 0;
-	uint64_t decoded = 0;
-	for (size_t f = 0; f < e->in->n_files; f++) {
-		struct file_state *fs = &e->files[f];
-		int file_failed = 0;
-		for (uint64_t c = 0;;) {
-			_Atomic(struct result *) *slot = &fs->slots[c % BUDGET_PER_FILE];
-			struct result *r = atomic_load_explicit(slot, memory_order_acquire);
-			if (r != NULL) {
-				atomic_store_explicit(slot, NULL, memory_order_relaxed);
-				enum pft_status status = PFT_OK;
-				if (r->status == PFT_OK) {
-					status = pft_merge_part(m, &r->part);
-					if (status != PFT_OK)
-						pft_error_set(err, status, 0, e->in->files[f].path, 0, NULL);
-				} else if (!file_failed) {
-					file_failed = 1;
-					status = note_input_error(errors, &r->err);
-				}
-				decoded += r->part.bytes;
-				fs->stored_done = r->part.stored_end;
-				st->chunks++;
-				size_t open = pft_merge_open_count(m);
-				if (open > st->peak_open)
-					st->peak_open = open;
-				pft_part_free(&r->part);
-				free(r);
-				sem_post(&fs->budget);
-				if (status != PFT_OK)
-					return status;
-				c++;
-				report_progress(o, e, f, decoded, t0, &last_progress, 0);
-				continue;
-			}
-			if (atomic_load_explicit(&fs->done, memory_order_acquire) &&
-			    c == fs->n_chunks) {
-				if (fs->status == PFT_ERR_NOMEM) {
-					*err = fs->err;
-					return fs->status;
-				}
-				if (fs->status != PFT_OK && !file_failed)
-					PFT_TRY(note_input_error(errors, &fs->err));
-				break;
-			}
-			double w0 = now(CLOCK_MONOTONIC);
-			sem_wait_intr(&e->parts_ready);
-			waited += now(CLOCK_MONOTONIC) - w0;
-		}
-		fs->stored_done = e->in->files[f].size;
+	e->cur.done = 1;
+	e->cur.status = status;
+	if (status != PFT_OK)
+		stop_everything(e);
+	else
+		report_progress(e, e->cur.decoded, 1);
+	sem_post(&e->merged);
+}
+
+/* Merges the next part in input order, or steps past a finished file. Owner only.
+ * @return 1 if it did, 0 if what comes next is not there yet (or the merge has ended). */
+static int merge_next(struct engine *e)
+{
+	struct merge_cursor *cur = &e->cur;
+	if (cur->done)
+		return 0;
+	enum pft_status failed = (enum pft_status)atomic_load(&e->worker_failure);
+	if (failed != PFT_OK) {
+		pft_error_set(&cur->err, failed, 0, NULL, 0, "worker");
+		merge_end(e, failed);
+		return 0;
 	}
-	st->decoded_bytes = decoded;
-	st->wait_merge = waited;
-	report_progress(o, e, e->in->n_files ? e->in->n_files - 1 : 0, decoded, t0, &last_progress, 1);
-	return PFT_OK;
+	if (cur->file == e->in->n_files) {
+		merge_end(e, PFT_OK);
+		return 0;
+	}
+	struct file_state *fs = &e->files[cur->file];
+	_Atomic(struct result *) *slot = &fs->slots[cur->chunk % BUDGET_PER_FILE];
+	struct result *r = atomic_load_explicit(slot, memory_order_acquire);
+	if (r == NULL) {
+		if (!atomic_load_explicit(&fs->done, memory_order_acquire) ||
+		    cur->chunk != fs->n_chunks)
+			return 0;
+		/* The file is read and merged to its end. */
+		enum pft_status status = PFT_OK;
+		if (fs->status == PFT_ERR_NOMEM) {
+			cur->err = fs->err;
+			status = fs->status;
+		} else if (fs->status != PFT_OK && !cur->file_failed) {
+			status = note_input_error(&e->noted, &fs->err);
+		}
+		fs->stored_done = e->in->files[cur->file].size;
+		cur->file++;
+		cur->chunk = 0;
+		cur->file_failed = 0;
+		if (status != PFT_OK)
+			merge_end(e, status);
+		return status == PFT_OK;
+	}
+	atomic_store_explicit(slot, NULL, memory_order_relaxed);
+	enum pft_status status = PFT_OK;
+	if (r->status == PFT_OK) {
+		status = pft_merge_part(e->m, &r->part);
+		if (status != PFT_OK)
+			pft_error_set(&cur->err, status, 0, e->in->files[cur->file].path, 0, NULL);
+	} else if (!cur->file_failed) {
+		cur->file_failed = 1;
+		status = note_input_error(&e->noted, &r->err);
+	}
+	cur->decoded += r->part.bytes;
+	fs->stored_done = r->part.stored_end;
+	e->st->chunks++;
+	size_t open = pft_merge_open_count(e->m);
+	if (open > e->st->peak_open)
+		e->st->peak_open = open;
+	pft_part_free(&r->part);
+	free(r);
+	sem_post(&fs->budget);
+	cur->chunk++;
+	if (status != PFT_OK) {
+		merge_end(e, status);
+		return 0;
+	}
+	report_progress(e, cur->decoded, 0);
+	return 1;
+}
+
+/* Called after handing in a part or the end of a file: merges what is ready, unless another
+ * thread is merging (it will see the request). @return the CPU seconds spent merging here. */
+static double merge_ready(struct engine *e)
+{
+	atomic_fetch_add(&e->merge_requests, 1);
+	double cpu = 0;
+	while (!atomic_exchange(&e->merging, 1)) {
+		const double cpu0 = now(CLOCK_THREAD_CPUTIME_ID);
+		unsigned seen = atomic_load(&e->merge_requests);
+		while (merge_next(e))
+			;
+		const double spent = now(CLOCK_THREAD_CPUTIME_ID) - cpu0;
+		e->cur.cpu += spent;
+		cpu += spent;
+		atomic_store(&e->merging, 0);
+		/* A request made while this thread held the merge: look again. */
+		if (atomic_load(&e->merge_requests) == seen)
+			break;
+	}
+	return cpu;
 }
 
 /* ---- setup and teardown ----------------------------------------------------------------- */
@@ -341,11 +423,9 @@ static void free_results(struct engine *e)
 enum pft_status pft_tally(const struct pft_inputs *in, const struct pft_tally_options *o,
 			  struct pft_result *out, struct pft_error *err)
 {
-	double t0 = now(CLOCK_MONOTONIC), merge_cpu0 = now(CLOCK_THREAD_CPUTIME_ID);
 	struct pft_tally_stats local_stats, *st = o->stats ? o->stats : &local_stats;
 	memset(st, 0, sizeof *st);
-	struct engine e = {.in = in};
-	struct pft_result noted = {0}; /* only its error list is used */
+	struct engine e = {.in = in, .o = o, .st = st, .t0 = now(CLOCK_MONOTONIC)};
 	e.chunk_size = o->chunk_size ? o->chunk_size : PFT_DEFAULT_CHUNK_SIZE;
 	e.n_workers = o->threads ? o->threads : online_cpus();
 	e.n_readers = in->n_files < e.n_workers ? (unsigned)in->n_files : e.n_workers;
@@ -361,18 +441,19 @@ enum pft_status pft_tally(const struct pft_inputs *in, const struct pft_tally_op
 	while (capacity < 2 * (e.n_readers * BUDGET_PER_FILE + e.n_workers + 1))
 		capacity *= 2;
 	e.limits = o->limits;
-	struct pft_merge *m = pft_merge_new(in, &o->limits);
+	e.m = pft_merge_new(in, &o->limits);
 	e.ring_buf = calloc(capacity, sizeof *e.ring_buf);
 	e.files = calloc(in->n_files ? in->n_files : 1, sizeof *e.files);
 	e.cpu_read = calloc(e.n_readers, sizeof *e.cpu_read);
 	e.cpu_parse = calloc(e.n_workers, sizeof *e.cpu_parse);
+	e.wait_chunks = calloc(e.n_workers, sizeof *e.wait_chunks);
 	pthread_t *readers = calloc(e.n_readers, sizeof *readers);
 	pthread_t *workers = calloc(e.n_workers, sizeof *workers);
 	struct thread_arg *wargs = calloc(e.n_workers, sizeof *wargs);
 	struct thread_arg *rargs = calloc(e.n_readers, sizeof *rargs);
 	enum pft_status status = PFT_OK;
-	if (m == NULL || !e.ring_buf || !e.files || !e.cpu_read || !e.cpu_parse || !readers ||
-	    !workers || !wargs || !rargs)
+	if (e.m == NULL || !e.ring_buf || !e.files || !e.cpu_read || !e.cpu_parse ||
+	    !e.wait_chunks || !readers || !workers || !wargs || !rargs)
 		status = pft_error_set(err, PFT_ERR_NOMEM, 0, NULL, 0, NULL);
 	for (size_t f = 0; status == PFT_OK && f < in->n_files; f++) {
 		e.files[f].slots = calloc(BUDGET_PER_FILE, sizeof *e.files[f].slots);
@@ -387,7 +468,7 @@ enum pft_status pft_tally(const struct pft_inputs *in, const struct pft_tally_op
 	}
 	ck_ring_init(&e.ring, capacity);
 	sem_init(&e.jobs, 0, 0);
-	sem_init(&e.parts_ready, 0, 0);
+	sem_init(&e.merged, 0, 0);
 
 	unsigned n_workers = 0, n_readers = 0;
 	for (; n_workers < e.n_workers; n_workers++) {
@@ -403,11 +484,11 @@ enum pft_status pft_tally(const struct pft_inputs *in, const struct pft_tally_op
 	if (n_workers == 0 || n_readers == 0) {
 		status = pft_error_set(err, PFT_ERR_NOMEM, errno, NULL, 0, "cannot start threads");
 		ck_pr_store_uint(&e.next_file, (unsigned)in->n_files); /* readers take nothing */
-	} else {
-		status = merge_all(&e, m, o, err, &noted, st, t0);
-	}
-	if (status != PFT_OK)
 		stop_everything(&e);
+	} else {
+		merge_ready(&e); /* no input at all: nothing else would end the merge */
+		sem_wait_intr(&e.merged);
+	}
 	for (unsigned i = 0; i < n_readers; i++)
 		pthread_join(readers[i], NULL);
 	for (unsigned i = 0; i < n_workers; i++)
@@ -416,30 +497,39 @@ enum pft_status pft_tally(const struct pft_inputs *in, const struct pft_tally_op
 		pthread_join(workers[i], NULL);
 	free_results(&e);
 	sem_destroy(&e.jobs);
-	sem_destroy(&e.parts_ready);
+	sem_destroy(&e.merged);
+	if (status == PFT_OK && e.cur.status != PFT_OK) {
+		status = e.cur.status;
+		*err = e.cur.err;
+	}
 
+	const double finish_cpu0 = now(CLOCK_THREAD_CPUTIME_ID);
 	if (status == PFT_OK)
-		status = pft_merge_finish(m, o->year, out, err);
+		status = pft_merge_finish(e.m, o->year, out, err);
 	/* The paths left out when the inputs were listed, then what failed while reading. */
 	for (size_t i = 0; status == PFT_OK && i < in->n_errors; i++)
 		status = note_input_error(out, &in->errors[i]);
-	for (size_t i = 0; status == PFT_OK && i < noted.n_errors; i++)
-		status = note_input_error(out, &noted.errors[i]);
+	for (size_t i = 0; status == PFT_OK && i < e.noted.n_errors; i++)
+		status = note_input_error(out, &e.noted.errors[i]);
 	if (status == PFT_ERR_NOMEM)
 		pft_error_set(err, status, 0, NULL, 0, "error list");
-	free(noted.errors);
 	for (unsigned i = 0; i < e.n_readers; i++)
 		st->cpu_read += e.cpu_read[i];
-	for (unsigned i = 0; i < e.n_workers; i++)
+	for (unsigned i = 0; i < e.n_workers; i++) {
 		st->cpu_parse += e.cpu_parse[i];
-	st->cpu_merge = now(CLOCK_THREAD_CPUTIME_ID) - merge_cpu0;
-	st->wall = now(CLOCK_MONOTONIC) - t0;
+		st->wait_chunks += e.wait_chunks[i];
+	}
+	st->decoded_bytes = e.cur.decoded;
+	st->cpu_merge = e.cur.cpu + now(CLOCK_THREAD_CPUTIME_ID) - finish_cpu0;
+	st->wall = now(CLOCK_MONOTONIC) - e.t0;
 out:
-	pft_merge_free(m);
+	free(e.noted.errors);
+	pft_merge_free(e.m);
 	free(e.ring_buf);
 	free(e.files);
 	free(e.cpu_read);
 	free(e.cpu_parse);
+	free(e.wait_chunks);
 	free(readers);
 	free(workers);
 	free(wargs);

@@ -45,8 +45,9 @@ void cli_stats_print(FILE *out, const struct pft_tally_stats *s, double report_s
 	fprintf(out, "  read/decode   %8.3f s CPU\n", s->cpu_read);
 	fprintf(out, "  scan/parse    %8.3f s CPU  (%.0f MB/s per core, %s kernel)\n", s->cpu_parse,
 		s->cpu_parse > 0 ? mb / s->cpu_parse : 0, pft_scan_current()->name);
-	fprintf(out, "  merge         %8.3f s CPU  (waited %.3f s for parts)\n", s->cpu_merge,
-		s->wait_merge);
+	fprintf(out, "  merge         %8.3f s CPU  (on the workers, in input order)\n", s->cpu_merge);
+	fprintf(out, "  workers idle  %8.3f s      (waiting for chunks; high when read/decode is the limit)\n",
+		s->wait_chunks);
 	fprintf(out, "  report        %8.3f s\n", report_seconds);
 	fprintf(out, "  peak open messages %zu\n", s->peak_open);
 }
