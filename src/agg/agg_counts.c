@@ -65,47 +65,84 @@ struct pft_counts *pft_agg_hour(struct pft_agg *agg, pft_stamp when)
 	return cell;
 }
 
-/* Whether a word holds an ASCII upper-case letter. Per byte b < 0x80 (no carry between
- * bytes): b + 0x3F >= 0x80 iff b >= 'A', b + 0x25 >= 0x80 iff b > 'Z'; bytes >= 0x80 are
- * masked out. */
-static inline int word_has_upper(uint64_t x)
+static inline uint64_t load8(const char *p)
+{
+	uint64_t v;
+	memcpy(&v, p, sizeof v);
+	return v;
+}
+
+static inline uint32_t load4(const char *p)
+{
+	uint32_t v;
+	memcpy(&v, p, sizeof v);
+	return v;
+}
+
+/* 0x20 in each byte of x that is an ASCII upper-case letter, 0 elsewhere: x | lower_bits(x) is
+ * x in lower case. Per byte b < 0x80 (no carry between bytes): b + 0x3F >= 0x80 iff b >= 'A',
+ * b + 0x25 >= 0x80 iff b > 'Z'; bytes >= 0x80 are masked out. */
+static inline uint64_t lower_bits(uint64_t x)
 {
 	const uint64_t ones = 0x0101010101010101u;
 	const uint64_t y = x & (0x7Fu * ones);
-	return ((y + 0x3Fu * ones) & ~(y + 0x25u * ones) & ~x & (0x80u * ones)) != 0;
+	return ((y + 0x3Fu * ones) & ~(y + 0x25u * ones) & ~x & (0x80u * ones)) >> 2;
 }
 
-/* Whether p[0..n) holds an ASCII upper-case letter (8 bytes at a time). */
-static inline int has_upper(const char *p, size_t n)
+/* The last '@' of p[0..len), or NULL. A word at a time from the end: the domain, where it is
+ * found, is a word or two, and a memrchr() call costs more than that. */
+static inline const char *last_at(const char *p, size_t len)
+{
+	const uint64_t lo7 = 0x7F7F7F7F7F7F7F7Full;
+	size_t i = len;
+	while (i >= 8) {
+		i -= 8;
+		const uint64_t x = load8(p + i) ^ 0x4040404040404040ull; /* '@' bytes become 0 */
+		const uint64_t zero = ~(((x & lo7) + lo7) | x | lo7);    /* exact: bit 7 of each */
+		if (zero != 0)
+			return p + i + (63 - (unsigned)__builtin_clzll(zero)) / 8;
+	}
+	while (i > 0)
+		if (p[--i] == '@')
+			return p + i;
+	return NULL;
+}
+
+/* dst[0..n) = src[0..n) in ASCII lower case, a word at a time (the last word overlaps the one
+ * before: lower-casing twice is harmless). Writes only dst[0..n). */
+static inline void copy_lower(char *dst, const char *src, size_t n)
 {
 	if (n >= 8) {
-		uint64_t x;
 		size_t i = 0;
 		for (; i + 8 <= n; i += 8) {
-			memcpy(&x, p + i, sizeof x);
-			if (word_has_upper(x))
-				return 1;
+			const uint64_t x = load8(src + i);
+			const uint64_t lower = x | lower_bits(x);
+			memcpy(dst + i, &lower, sizeof lower);
 		}
-		if (i == n)
-			return 0;
-		memcpy(&x, p + n - 8, sizeof x); /* the tail, overlapping */
-		return word_has_upper(x);
+		if (i < n) {
+			const uint64_t x = load8(src + n - 8);
+			const uint64_t lower = x | lower_bits(x);
+			memcpy(dst + n - 8, &lower, sizeof lower);
+		}
+	} else if (n >= 4) {
+		/* two 4-byte halves, overlapping for n < 8, lower-cased as one word */
+		const uint32_t lo = load4(src), hi = load4(src + n - 4);
+		const uint64_t bits = lower_bits((uint64_t)hi << 32 | lo);
+		const uint32_t lo_lower = lo | (uint32_t)bits;
+		const uint32_t hi_lower = hi | (uint32_t)(bits >> 32);
+		memcpy(dst, &lo_lower, sizeof lo_lower);
+		memcpy(dst + n - 4, &hi_lower, sizeof hi_lower);
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			const char c = src[i];
+			dst[i] = (c >= 'A' && c <= 'Z') ? (char)(c + ('a' - 'A')) : c;
+		}
 	}
-	if (n >= 4) {
-		uint32_t lo, hi;
-		memcpy(&lo, p, sizeof lo);
-		memcpy(&hi, p + n - 4, sizeof hi);
-		return word_has_upper((uint64_t)hi << 32 | lo);
-	}
-	for (size_t i = 0; i < n; i++)
-		if (p[i] >= 'A' && p[i] <= 'Z')
-			return 1;
-	return 0;
 }
 
 size_t pft_domain_key(const char *addr, size_t len, char *buf, size_t size)
 {
-	const char *at = len > 0 ? memrchr(addr, '@', len) : NULL;
+	const char *at = last_at(addr, len);
 	size_t n = at ? len - (size_t)(at + 1 - addr) : 0;
 	if (n == 0) {
 		static const char none[] = "(none)";
@@ -114,12 +151,7 @@ size_t pft_domain_key(const char *addr, size_t len, char *buf, size_t size)
 	}
 	if (n > size)
 		n = size;
-	memcpy(buf, at + 1, n);
-	if (has_upper(buf, n))
-		for (size_t i = 0; i < n; i++) {
-			char c = buf[i];
-			buf[i] = (c >= 'A' && c <= 'Z') ? (char)(c + ('a' - 'A')) : c;
-		}
+	copy_lower(buf, at + 1, n);
 	return n;
 }
 

@@ -110,6 +110,14 @@ size_t pft_qid_prefix(const struct pft_scan_index *ix, const char *p, const char
 		const size_t n = other ? (size_t)__builtin_ctz(other) : 16;
 		if (n < 16 && p[n] == ':' && (p + n + 1 == end || p[n + 1] == ' '))
 			return n >= 5 ? n : 0;
+		/* "connect from", "Anonymous TLS ...": the first ':' or ' ' is a ' ', which is
+		 * where the search below would stop too, saying no. */
+		const __m128i sp = _mm_cmpeq_epi8(v, _mm_set1_epi8(' '));
+		const __m128i colon = _mm_cmpeq_epi8(v, _mm_set1_epi8(':'));
+		const unsigned space = (unsigned)_mm_movemask_epi8(sp);
+		const unsigned stop = (unsigned)_mm_movemask_epi8(_mm_or_si128(sp, colon));
+		if (stop & space & (0u - stop))
+			return 0;
 	}
 #endif
 	/* The token is a run of letters and digits, which are neither ':' nor ' ': so when it
