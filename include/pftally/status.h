@@ -38,7 +38,8 @@ struct pft_error {
 const char *pft_status_str(enum pft_status status);
 
 /*! pft_error_set() : fills *err (if non-NULL) and @return status, so callers can write
- *  `return pft_error_set(err, PFT_ERR_IO, errno, path, off, "reading");`. */
+ *  `return pft_error_set(err, PFT_ERR_IO, errno, path, off, "reading");`. A non-zero
+ *  sys_errno's text (strerror) ends the detail: "reading: Permission denied". */
 enum pft_status pft_error_set(struct pft_error *err, enum pft_status status, int sys_errno,
 			      const char *path, uint64_t offset, const char *detail_fmt, ...)
 	__attribute__((format(printf, 6, 7)));

@@ -37,8 +37,6 @@ void cli_print_error(const struct pft_error *err)
 	if (err->offset)
 		fprintf(stderr, " at byte %llu", (unsigned long long)err->offset);
 	if (err->detail[0])
-		fprintf(stderr, ": %s", err->detail);
-	if (err->sys_errno)
-		fprintf(stderr, " (%s)", strerror(err->sys_errno));
+		fprintf(stderr, ": %s", err->detail); /* ends with errno's text, if any */
 	fputc('\n', stderr);
 }

@@ -35,5 +35,11 @@ enum pft_status pft_error_set(struct pft_error *err, enum pft_status status, int
 		vsnprintf(err->detail, sizeof err->detail, detail_fmt, ap);
 		va_end(ap);
 	}
+	if (sys_errno != 0) {
+		/* The system's words for errno end the detail, in the one place that says it. */
+		const size_t n = strlen(err->detail);
+		snprintf(err->detail + n, sizeof err->detail - n, "%s%s", n ? ": " : "",
+			 strerror(sys_errno));
+	}
 	return status;
 }

@@ -246,8 +246,7 @@ static enum pft_status scan_directory(struct cand_vec *cv, const char *dir,
 {
 	DIR *d = opendir(dir);
 	if (d == NULL)
-		return pft_error_set(err, PFT_ERR_IO, errno, dir, 0, "cannot open directory: %s",
-				     strerror(errno));
+		return pft_error_set(err, PFT_ERR_IO, errno, dir, 0, "cannot open directory");
 	enum pft_status status = PFT_OK;
 	for (;;) {
 		errno = 0;
@@ -255,8 +254,7 @@ static enum pft_status scan_directory(struct cand_vec *cv, const char *dir,
 		if (de == NULL) {
 			if (errno != 0)
 				status = pft_error_set(err, PFT_ERR_IO, errno, dir, 0,
-						       "cannot read directory: %s",
-						       strerror(errno));
+						       "cannot read directory");
 			break;
 		}
 		if (!is_mail_log_name(de->d_name))
@@ -272,7 +270,7 @@ static enum pft_status scan_directory(struct cand_vec *cv, const char *dir,
 			/* gone since readdir, or a dangling symlink: holds no lines */
 			if (e != ENOENT)
 				status = pft_error_set(err, PFT_ERR_IO, e, path, 0,
-						       "cannot access: %s", strerror(e));
+						       "cannot access");
 		} else if (S_ISREG(st.st_mode)) {
 			status = cand_push(cv, path, &st, 0, err);
 		}
@@ -466,13 +464,12 @@ static enum pft_status sniff(struct cand *c, time_t now, struct pft_error *err)
 			pipe->fd = open(c->path, O_RDONLY | O_CLOEXEC);
 			if (pipe->fd < 0)
 				return pft_error_set(err, PFT_ERR_IO, errno, c->path, 0,
-						     "cannot open: %s", strerror(errno));
+						     "cannot open");
 			pipe->owns_fd = 1;
 		}
 		const ssize_t n = read_head(pipe->fd, pipe->head, PFT_IO_SNIFF_BYTES, -1);
 		if (n < 0)
-			return pft_error_set(err, PFT_ERR_IO, errno, c->path, 0, "read failed: %s",
-					     strerror(errno));
+			return pft_error_set(err, PFT_ERR_IO, errno, c->path, 0, "read failed");
 		pipe->head_len = (size_t)n;
 		return classify(c, pipe->head, pipe->head_len, &f->format, err);
 	}
@@ -480,14 +477,12 @@ static enum pft_status sniff(struct cand *c, time_t now, struct pft_error *err)
 	unsigned char head[PFT_IO_SNIFF_BYTES];
 	const int fd = open(c->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return pft_error_set(err, PFT_ERR_IO, errno, c->path, 0, "cannot open: %s",
-				     strerror(errno));
+		return pft_error_set(err, PFT_ERR_IO, errno, c->path, 0, "cannot open");
 	const ssize_t n = read_head(fd, head, sizeof head, 0);
 	const int read_errno = errno;
 	close(fd);
 	if (n < 0)
-		return pft_error_set(err, PFT_ERR_IO, read_errno, c->path, 0, "read failed: %s",
-				     strerror(read_errno));
+		return pft_error_set(err, PFT_ERR_IO, read_errno, c->path, 0, "read failed");
 	PFT_TRY(classify(c, head, (size_t)n, &f->format, err));
 
 	const time_t age = now - f->mtime;
@@ -532,12 +527,11 @@ enum pft_status pft_inputs_expand(const char *const *paths, size_t n_paths,
 		if (strcmp(path, "-") == 0) {
 			if (fstat(STDIN_FILENO, &st) != 0)
 				one = pft_error_set(err, PFT_ERR_IO, errno, path, 0,
-						    "cannot use stdin: %s", strerror(errno));
+						    "cannot use stdin");
 			else
 				one = cand_push(&cv, path, &st, 1, err);
 		} else if (stat(path, &st) != 0) {
-			one = pft_error_set(err, PFT_ERR_IO, errno, path, 0, "cannot access: %s",
-					    strerror(errno));
+			one = pft_error_set(err, PFT_ERR_IO, errno, path, 0, "cannot access");
 		} else if (S_ISDIR(st.st_mode)) {
 			one = scan_directory(&cv, path, err);
 		} else {

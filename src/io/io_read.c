@@ -64,7 +64,7 @@ enum pft_status pft_io_source_read(struct pft_io_source *src, void *buf, size_t 
 			continue;
 		if (n < 0)
 			return pft_error_set(err, PFT_ERR_IO, errno, src->path, src->offset,
-					     "read failed: %s", strerror(errno));
+					     "read failed");
 		if (n == 0)
 			src->eof = 1;
 		src->offset += (uint64_t)n;
@@ -391,7 +391,7 @@ static enum pft_status read_plain_file(const struct pft_input_file *file, int fd
 		struct stat st;
 		if (fstat(fd, &st) != 0)
 			return pft_error_set(err, PFT_ERR_IO, errno, file->path, 0,
-					     "cannot stat: %s", strerror(errno));
+					     "cannot stat");
 		if (S_ISREG(st.st_mode)) {
 			pft_io_guard_install();
 			int map_failed;
@@ -401,7 +401,7 @@ static enum pft_status read_plain_file(const struct pft_input_file *file, int fd
 				return PFT_OK;
 			if (lseek(fd, (off_t)pos, SEEK_SET) < 0)
 				return pft_error_set(err, PFT_ERR_IO, errno, file->path, pos,
-						     "cannot seek: %s", strerror(errno));
+						     "cannot seek");
 			src.offset = pos;
 		}
 	} else {
@@ -447,7 +447,7 @@ enum pft_status pft_input_read(const struct pft_inputs *inputs, size_t file_inde
 		src.fd = open(file->path, O_RDONLY | O_CLOEXEC);
 		if (src.fd < 0)
 			return pft_error_set(err, PFT_ERR_IO, errno, file->path, 0,
-					     "cannot open: %s", strerror(errno));
+					     "cannot open");
 		fd_to_close = src.fd;
 	}
 
