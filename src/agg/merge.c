@@ -522,6 +522,41 @@ static void evict_links(struct pft_merge *m)
 	free(v);
 }
 
+/* A part's fragments were built on another thread, or long enough ago to have left the
+ * cache: each costs a few misses (its entry, its lifecycles, its slots in the open and recent
+ * maps). They are taken in batches, and the memory of a batch is prefetched in two rounds
+ * before it is merged, so that the misses overlap. */
+#define MERGE_BATCH 16
+
+static inline void prefetch_slot(const struct pft_strmap *map, uint64_t hash)
+{
+	if (map->capacity > 0)
+		__builtin_prefetch(&map->slots[hash & (map->capacity - 1)]);
+}
+
+static enum pft_status merge_shard(struct pft_merge *m, struct pft_qid_table *frags, unsigned k,
+				   int32_t shift)
+{
+	ck_hs_iterator_t it = CK_HS_ITERATOR_INITIALIZER;
+	const struct pft_strmap_entry *batch[MERGE_BATCH];
+	for (;;) {
+		size_t n = 0;
+		while (n < MERGE_BATCH && (batch[n] = pft_qid_shard_next(frags, k, &it)) != NULL)
+			__builtin_prefetch(batch[n++]);
+		for (size_t i = 0; i < n; i++) {
+			const struct pft_frag *f = batch[i]->value;
+			__builtin_prefetch(f->head);
+			__builtin_prefetch(f->tail);
+			prefetch_slot(&m->open, batch[i]->hash);
+			prefetch_slot(&m->recent, batch[i]->hash);
+		}
+		for (size_t i = 0; i < n; i++)
+			PFT_TRY(merge_fragment(m, batch[i], batch[i]->value, shift));
+		if (n < MERGE_BATCH)
+			return PFT_OK;
+	}
+}
+
 enum pft_status pft_merge_part(struct pft_merge *m, struct pft_part *part)
 {
 	struct stream_state *st = &m->streams[part->stream];
@@ -542,11 +577,8 @@ enum pft_status pft_merge_part(struct pft_merge *m, struct pft_part *part)
 		PFT_TRY(hop_reinjection(m, part->reinjections[i].key, part->reinjections[i].key_len,
 					pft_stamp_shift_year(part->reinjections[i].at, shift)));
 	PFT_TRY(drain_handoffs(m, &part->sink.handoffs, shift));
-	for (unsigned k = 0; k < PFT_QID_SHARDS; k++) {
-		ck_hs_iterator_t it = CK_HS_ITERATOR_INITIALIZER;
-		for (const struct pft_strmap_entry *e; (e = pft_qid_shard_next(&part->frags, k, &it));)
-			PFT_TRY(merge_fragment(m, e, e->value, shift));
-	}
+	for (unsigned k = 0; k < PFT_QID_SHARDS; k++)
+		PFT_TRY(merge_shard(m, &part->frags, k, shift));
 	PFT_TRY(drain_handoffs(m, &m->sink.handoffs, 0));
 	PFT_TRY(keep_host_lines(m, part, shift));
 	merge_samples(m, part);
