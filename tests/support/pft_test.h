@@ -11,7 +11,8 @@ const char *pft_test_corpus_ext(void);
 /*! pft_test_read_file() : whole file into a malloc'd NUL-terminated buffer (NULL on error). */
 char *pft_test_read_file(const char *path, size_t *len);
 
-/*! pft_test_tmpdir() : a fresh empty directory under $TMPDIR (malloc'd path). */
+/*! pft_test_tmpdir() : a fresh empty directory under $TMPDIR (malloc'd path), removed with
+ *  its contents when the process exits (kept if PFT_TEST_KEEP_TMP is set). */
 char *pft_test_tmpdir(void);
 
 /*! pft_test_run() : runs a shell command, captures its stdout into a malloc'd string
