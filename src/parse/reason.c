@@ -247,12 +247,36 @@ static inline void put(struct key *k, const void *s, size_t n)
 }
 #define PUT(k, lit) put((k), (lit), sizeof(lit) - 1)
 
+/* copy_bytes() with the letters lower-cased, 8 bytes at a time (the last 8 overlap the ones
+ * before them): bit 5 is set in the bytes 'A'..'Z', found without carries from byte to byte. */
+static void copy_lower(char *w, cp s, size_t n)
+{
+	if (n < 8) {
+		for (size_t i = 0; i < n; i++)
+			w[i] = (char)lower(s[i]);
+		return;
+	}
+	const uint64_t ones = 0x0101010101010101ull, high = ones << 7;
+	for (size_t i = 0;; i += 8) {
+		if (i > n - 8)
+			i = n - 8;
+		uint64_t x;
+		memcpy(&x, s + i, 8);
+		const uint64_t low7 = x & ~high; /* + below: no byte carries into the next */
+		const uint64_t upper = (low7 + ones * (0x80 - 'A')) & ~(low7 + ones * (0x80 - 'Z' - 1)) &
+				       ~x & high;
+		x |= upper >> 2;
+		memcpy(w + i, &x, 8);
+		if (i == n - 8)
+			break;
+	}
+}
+
 static void put_lower(struct key *k, cp s, size_t n)
 {
 	char *w = reserve(k, n);
 	if (w != NULL)
-		for (size_t i = 0; i < n; i++)
-			w[i] = (char)lower(s[i]);
+		copy_lower(w, s, n);
 }
 
 /* The key so far ends with the word lit (at its start or after a space), and white space
@@ -755,6 +779,23 @@ static void reply(struct key *k, cp p, cp sep, cp d)
 	put(k, p, n);
 }
 
+/* A reply code with its enhanced code at p ("550 5.1.1", "452-4.2.2") whose word ends with
+ * it: @return the end of the enhanced code, or NULL. The replies of remote servers repeat
+ * these on every line, and the word-by-word path (classify(), word(), walk(), number()) reads
+ * each three times to come to the same reply(): a word that ends with the enhanced code holds
+ * no address (the byte after it continues no local part), no NAME[ADDR], no URL scheme and no
+ * date, so that number() takes its reply code whole. */
+static inline cp reply_word(cp p, cp end)
+{
+	if (end - p < 9 || p[0] < '2' || p[0] > '5' || !is_digit(p[1]) || !is_digit(p[2]) ||
+	    (p[3] != ' ' && p[3] != '-'))
+		return NULL;
+	const cp d = dsn(p + 4, end);
+	if (d == NULL || (p[3] == '-' && d < end && ((cls[*d] & K_LOCAL) || *d == '@' || *d == '[')))
+		return NULL; /* "452-4.2.2-x": the word goes on */
+	return d;
+}
+
 /* What a number at p (a digit at the start of a segment of the word [.., run_e)) becomes. */
 enum num_kind {
 	NUM_KEPT,  /* written as it is: an enhanced code, a reply code where a reply starts,
@@ -854,8 +895,7 @@ static cp url(struct key *k, cp p, cp scheme_e, cp end)
 		const size_t n = (size_t)(h - p);
 		char *w = reserve(k, n + 4);
 		if (w != NULL) {
-			for (size_t i = 0; i < n; i++)
-				w[i] = (char)lower(p[i]);
+			copy_lower(w, p, n);
 			memcpy(w + n, "<ip>", 4);
 		}
 	} else {
@@ -1072,13 +1112,22 @@ static cp angle(struct key *k, cp p, cp end)
 
 /* ---- plain text -------------------------------------------------------------------------- */
 
+/* Punctuation that may be inside a plain word ("e-mail", "recipient's", " - "): it may be in
+ * the local part of an address, but nowhere else in a word of letters does it change how the
+ * word reads. A plain word ends with a space, K_INERT, ": " or ". ", never with '@', so that
+ * the local part it could start is no address's. */
+static inline int in_plain_word(unsigned c)
+{
+	return (cls[c] & (K_LOCAL | K_ALNUM)) == K_LOCAL && c != '.';
+}
+
 /* The plain run at p (a letter or K_INERT): text that is its own key, so that it is copied
- * whole. Words of ASCII letters, single spaces, K_INERT punctuation, and ':' or '.' before a
- * space or the end of the text: none of them reads as anything but itself, in any order (a word
- * of letters is no host name, ID or number; ". " and ": " start no address, IPv6 address or
- * URL; K_INERT ends a word as a space does), as long as the word of letters that ends the run
- * is ended by one of them too. It never ends with a space. @return its end (p when there is
- * none).
+ * whole. Words of ASCII letters (and in_plain_word() punctuation), single spaces, K_INERT
+ * punctuation, and ':' or '.' before a space or the end of the text: none of them reads as
+ * anything but itself, in any order (a word of letters is no host name, ID or number; ". " and
+ * ": " start no address, IPv6 address or URL; K_INERT ends a word as a space does), as long
+ * as the word of letters that ends the run is ended by one of them too. It never ends with a
+ * space. @return its end (p when there is none).
  *
  * 16 bytes at a time: letters and spaces from the masks; each other byte (a bit of `bad`) is
  * looked at alone, and the run goes on past the punctuation it may hold. */
@@ -1104,6 +1153,8 @@ static cp plain_end(cp p, cp end, cp text)
 					cut |= 1u << i;
 					continue;
 				}
+				if (in_plain_word(c))
+					continue;
 			}
 			cut &= (1u << i) - 1;
 			if (cut)
@@ -1120,7 +1171,7 @@ stop:
 	(void)text;
 	for (; q < end; q++) {
 		const unsigned c = *q;
-		if (cls[c] & K_ALPHA)
+		if ((cls[c] & K_ALPHA) || in_plain_word(c))
 			continue;
 		if (c == ' ' ? q[-1] == ' '
 			     : !((cls[c] & K_INERT) ||
@@ -1129,8 +1180,8 @@ stop:
 		word = q + 1;
 	}
 #endif
-	if (q < end && (cls[q[-1]] & K_ALPHA)) /* the last word goes on, or ends with what is not
-						* plain */
+	/* the last word goes on, or ends with what is not plain */
+	if (q < end && ((cls[q[-1]] & K_ALPHA) || in_plain_word(q[-1])))
 		q = word;
 	if (q > p && q[-1] == ' ')
 		q--;
@@ -1257,6 +1308,11 @@ size_t pft_reason_key(const char *text, size_t len, char *out, size_t cap)
 		}
 		if (c == '"' && after_word(&k, "user:") && (r = quoted(p, end)) != NULL) {
 			PUT(&k, "\"<addr>\"");
+			p = r;
+			continue;
+		}
+		if ((cl & K_DIGIT) && (r = reply_word(p, end)) != NULL) {
+			reply(&k, p, p + 3, r);
 			p = r;
 			continue;
 		}
