@@ -294,8 +294,8 @@ static enum pft_status read_plain_fd(struct pft_io_source *src, struct pft_io_ch
 	lb.base = start_offset;
 	enum pft_status status;
 	for (;;) {
-		char *space;
-		size_t space_len, got;
+		char *space = NULL; /* set by pft_io_linebuf_space(): -O3 cannot tell */
+		size_t space_len = 0, got;
 		status = pft_io_linebuf_space(&lb, &space, &space_len, src->path, err);
 		if (status != PFT_OK)
 			break;

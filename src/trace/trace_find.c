@@ -277,7 +277,7 @@ static TRACE_AVX2 size_t qidset_next_avx2(const struct pft_trace_qidset *s, cons
 	const __m256i colon = _mm256_set1_epi8(':'), space = _mm256_set1_epi8(' ');
 	/* Up to 4 lengths (queue IDs come in few) as constants of the loop; more: one pass per
 	 * extra group of 4 is not worth it, take the scalar loop. */
-	size_t lens[4], n_lens = 0;
+	size_t lens[4] = {0}, n_lens = 0;
 	for (uint32_t ls = s->lengths; ls != 0 && n_lens < 5; ls &= ls - 1, n_lens++)
 		if (n_lens < 4)
 			lens[n_lens] = (size_t)__builtin_ctz(ls);
