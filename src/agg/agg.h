@@ -35,6 +35,9 @@ struct pft_agg {
 	struct pft_strmap programs;     /* syslog tag -> uint64_t lines */
 	pft_stamp last_hour;            /* cache: consecutive lines share their hour */
 	struct pft_counts *last_hour_cell;
+	/* Caches of the cells of dsn, domains and relays (agg_counts.c): most attempts and
+	 * recipients go to a few codes, domains and relays. */
+	struct pft_strmap_cache dsn_cache, domain_cache, relay_cache;
 	struct pft_agg_series series;    /* hour cells per domain and relay (agg_series.c) */
 	/* Reasons by normalised key (agg_reasons.c). Each map's key is a group prefix, one
 	 * reason-status byte and the key; prefix + 0xFF alone is the group's overflow entry. */

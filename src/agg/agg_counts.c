@@ -4,6 +4,7 @@
 
 #include "agg/agg.h"
 #include "agg/agg_internal.h"
+#include "common/ascii.h"
 #include "common/hash.h"
 
 void pft_agg_init(struct pft_agg *agg)
@@ -16,6 +17,9 @@ void pft_agg_init(struct pft_agg *agg)
 	pft_strmap_init(&agg->relays, sizeof(struct pft_counts));
 	pft_strmap_init(&agg->hours, sizeof(struct pft_counts));
 	pft_strmap_init(&agg->programs, sizeof(uint64_t));
+	pft_strmap_cache_init(&agg->dsn_cache);
+	pft_strmap_cache_init(&agg->domain_cache);
+	pft_strmap_cache_init(&agg->relay_cache);
 	pft_agg_reasons_init(agg);
 	pft_agg_series_init(&agg->series);
 }
@@ -27,6 +31,9 @@ void pft_agg_free(struct pft_agg *agg)
 	pft_strmap_free(&agg->relays);
 	pft_strmap_free(&agg->hours);
 	pft_strmap_free(&agg->programs);
+	pft_strmap_cache_init(&agg->dsn_cache); /* they pointed into the maps */
+	pft_strmap_cache_init(&agg->domain_cache);
+	pft_strmap_cache_init(&agg->relay_cache);
 	pft_agg_reasons_free(agg);
 	pft_agg_series_free(&agg->series);
 }
@@ -72,23 +79,6 @@ static inline uint64_t load8(const char *p)
 	return v;
 }
 
-static inline uint32_t load4(const char *p)
-{
-	uint32_t v;
-	memcpy(&v, p, sizeof v);
-	return v;
-}
-
-/* 0x20 in each byte of x that is an ASCII upper-case letter, 0 elsewhere: x | lower_bits(x) is
- * x in lower case. Per byte b < 0x80 (no carry between bytes): b + 0x3F >= 0x80 iff b >= 'A',
- * b + 0x25 >= 0x80 iff b > 'Z'; bytes >= 0x80 are masked out. */
-static inline uint64_t lower_bits(uint64_t x)
-{
-	const uint64_t ones = 0x0101010101010101u;
-	const uint64_t y = x & (0x7Fu * ones);
-	return ((y + 0x3Fu * ones) & ~(y + 0x25u * ones) & ~x & (0x80u * ones)) >> 2;
-}
-
 /* The last '@' of p[0..len), or NULL. A word at a time from the end: the domain, where it is
  * found, is a word or two, and a memrchr() call costs more than that. */
 static inline const char *last_at(const char *p, size_t len)
@@ -108,51 +98,80 @@ static inline const char *last_at(const char *p, size_t len)
 	return NULL;
 }
 
-/* dst[0..n) = src[0..n) in ASCII lower case, a word at a time (the last word overlaps the one
- * before: lower-casing twice is harmless). Writes only dst[0..n). */
-static inline void copy_lower(char *dst, const char *src, size_t n)
+static const char no_domain[] = "(none)";
+
+/* The bytes of addr whose lower case is its domain key: those after the last '@', or
+ * no_domain when there are none. */
+static inline const char *domain_bytes(const char *addr, size_t len, size_t *n)
 {
-	if (n >= 8) {
-		size_t i = 0;
-		for (; i + 8 <= n; i += 8) {
-			const uint64_t x = load8(src + i);
-			const uint64_t lower = x | lower_bits(x);
-			memcpy(dst + i, &lower, sizeof lower);
-		}
-		if (i < n) {
-			const uint64_t x = load8(src + n - 8);
-			const uint64_t lower = x | lower_bits(x);
-			memcpy(dst + n - 8, &lower, sizeof lower);
-		}
-	} else if (n >= 4) {
-		/* two 4-byte halves, overlapping for n < 8, lower-cased as one word */
-		const uint32_t lo = load4(src), hi = load4(src + n - 4);
-		const uint64_t bits = lower_bits((uint64_t)hi << 32 | lo);
-		const uint32_t lo_lower = lo | (uint32_t)bits;
-		const uint32_t hi_lower = hi | (uint32_t)(bits >> 32);
-		memcpy(dst, &lo_lower, sizeof lo_lower);
-		memcpy(dst + n - 4, &hi_lower, sizeof hi_lower);
-	} else {
-		for (size_t i = 0; i < n; i++) {
-			const char c = src[i];
-			dst[i] = (c >= 'A' && c <= 'Z') ? (char)(c + ('a' - 'A')) : c;
-		}
+	const char *at = last_at(addr, len);
+	*n = at ? len - (size_t)(at + 1 - addr) : 0;
+	if (*n == 0) {
+		*n = sizeof no_domain - 1;
+		return no_domain;
 	}
+	return at + 1;
 }
 
 size_t pft_domain_key(const char *addr, size_t len, char *buf, size_t size)
 {
-	const char *at = last_at(addr, len);
-	size_t n = at ? len - (size_t)(at + 1 - addr) : 0;
-	if (n == 0) {
-		static const char none[] = "(none)";
-		memcpy(buf, none, sizeof none - 1);
-		return sizeof none - 1;
-	}
-	if (n > size)
+	size_t n;
+	const char *domain = domain_bytes(addr, len, &n);
+	if (n > size && domain != no_domain) /* "(none)" is written whole */
 		n = size;
-	copy_lower(buf, at + 1, n);
+	pft_ascii_lower_copy(buf, domain, n);
 	return n;
+}
+
+/* The cell of key in map, remembered in cache (the map's cache). */
+static void *cell_to_cache(struct pft_strmap *map, struct pft_strmap_cache *cache,
+			   const void *key, size_t len)
+{
+	void *cell = pft_strmap_upsert(map, key, len, pft_hash_bytes(key, len, 0), NULL);
+	if (cell != NULL)
+		pft_strmap_cache_put(map, cache, cell, len);
+	return cell;
+}
+
+/* Inline: the DSN's key has a constant length, and the compiler makes its hit a few
+ * instructions. */
+static inline void *cached_cell(struct pft_strmap *map, struct pft_strmap_cache *cache,
+				const void *key, size_t len)
+{
+	void *cell = pft_strmap_cache_find(map, cache, key, len);
+	return cell != NULL ? cell : cell_to_cache(map, cache, key, len);
+}
+
+/* pft_agg_domain() when the cache does not have the domain: its key is made (out of line: the
+ * common path saves fewer registers). */
+static __attribute__((noinline)) struct pft_counts *
+domain_cell_to_cache(struct pft_agg *agg, const char *domain, size_t *n)
+{
+	char key[256];
+	*n = *n < sizeof key ? *n : sizeof key;
+	pft_ascii_lower_copy(key, domain, *n);
+	return cell_to_cache(&agg->domains, &agg->domain_cache, key, *n);
+}
+
+struct pft_counts *pft_agg_domain(struct pft_agg *agg, const char *addr, size_t len,
+				  size_t *key_len)
+{
+	size_t n;
+	const char *domain = domain_bytes(addr, len, &n);
+	/* The cache holds keys, which are lower case: a domain logged in lower case (nearly
+	 * all are) is found as it is, without making its key. */
+	struct pft_counts *cell =
+		pft_strmap_cache_find(&agg->domains, &agg->domain_cache, domain, n);
+	if (cell == NULL)
+		cell = domain_cell_to_cache(agg, domain, &n);
+	if (key_len != NULL)
+		*key_len = n;
+	return cell;
+}
+
+struct pft_counts *pft_agg_relay(struct pft_agg *agg, const char *relay, size_t len)
+{
+	return cached_cell(&agg->relays, &agg->relay_cache, relay, len);
 }
 
 static enum pft_status add_counts_map(struct pft_strmap *dst, const struct pft_strmap *src)
@@ -220,16 +239,14 @@ enum pft_status pft_agg_count_attempt(struct pft_agg *agg, const struct pft_atte
 	uint64_t times = a->times;
 	agg->t.all.attempts[st] += times;
 	if (a->dsn != 0) {
-		uint64_t *n = pft_strmap_upsert(&agg->dsn, &a->dsn, sizeof a->dsn,
-						pft_hash_bytes(&a->dsn, sizeof a->dsn, 0), NULL);
+		uint64_t *n = cached_cell(&agg->dsn, &agg->dsn_cache, &a->dsn, sizeof a->dsn);
 		if (n == NULL)
 			return PFT_ERR_NOMEM;
 		*n += times;
 	}
-	char domain[256];
-	size_t dn = pft_domain_key(a->to.p, a->to.n, domain, sizeof domain);
-	struct pft_counts *by_domain = pft_agg_counts(&agg->domains, domain, dn);
-	struct pft_counts *by_relay = pft_agg_counts(&agg->relays, a->relay_host.p, a->relay_host.n);
+	size_t dn;
+	struct pft_counts *by_domain = pft_agg_domain(agg, a->to.p, a->to.n, &dn);
+	struct pft_counts *by_relay = pft_agg_relay(agg, a->relay_host.p, a->relay_host.n);
 	struct pft_counts *by_hour = pft_agg_hour(agg, a->when);
 	if (by_domain == NULL || by_relay == NULL || by_hour == NULL)
 		return PFT_ERR_NOMEM;

@@ -16,6 +16,15 @@ struct pft_counts *pft_agg_hour(struct pft_agg *agg, pft_stamp when);
  *  @return its length. */
 size_t pft_domain_key(const char *addr, size_t len, char *buf, size_t size);
 
+/*! pft_agg_domain() : the counts cell in agg->domains of the domain of address addr (its
+ *  pft_domain_key), and the key's length in *key_len if non-NULL; NULL if out of memory. */
+struct pft_counts *pft_agg_domain(struct pft_agg *agg, const char *addr, size_t len,
+				  size_t *key_len);
+
+/*! pft_agg_relay() : the counts cell in agg->relays of relay host relay[0..len); NULL if out
+ *  of memory. */
+struct pft_counts *pft_agg_relay(struct pft_agg *agg, const char *relay, size_t len);
+
 /*! pft_agg_shown_name() : name as report writers may show it (merge.c): every character
  *  they replace by U+FFFD is 0xFF. Names shown alike are one row of the result. Malloc'd. */
 char *pft_agg_shown_name(const char *name, size_t len);

@@ -666,11 +666,10 @@ enum pft_status pft_life_fold(struct pft_sink *sink, const struct pft_life *life
 				PFT_TRY(pft_hop_list_add(&sink->handoffs, life_str(life, r->hop_off),
 							 r->hop_len, when, d));
 		}
-		char domain[256];
-		size_t dn = pft_domain_key(rcpt_addr(life, r), r->addr_len, domain, sizeof domain);
-		struct pft_counts *by_domain = pft_agg_counts(&agg->domains, domain, dn);
+		struct pft_counts *by_domain =
+			pft_agg_domain(agg, rcpt_addr(life, r), r->addr_len, NULL);
 		struct pft_counts *by_relay =
-			pft_agg_counts(&agg->relays, life_str(life, r->relay_off), r->relay_len);
+			pft_agg_relay(agg, life_str(life, r->relay_off), r->relay_len);
 		struct pft_counts *by_hour = pft_agg_hour(agg, when);
 		if (by_domain == NULL || by_relay == NULL || by_hour == NULL)
 			return PFT_ERR_NOMEM;

@@ -232,6 +232,11 @@ void *pft_strmap_upsert(struct pft_strmap *map, const void *key, size_t key_len,
 	}
 }
 
+void pft_strmap_cache_init(struct pft_strmap_cache *cache)
+{
+	memset(cache, 0, sizeof *cache);
+}
+
 const char *pft_strmap_key_of(const struct pft_strmap *map, const void *value)
 {
 	return (const char *)value + value_span(map);
@@ -262,6 +267,7 @@ int pft_strmap_remove(struct pft_strmap *map, const void *key, size_t key_len, u
 	}
 	map->slots[i].key = NULL;
 	map->count--;
+	map->removed++;
 	return 1;
 }
 

@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "common/ascii.h"
 #include "common/utf8.h"
 
 #if defined(__SSE2__) && !defined(PFT_REASON_SCALAR)
@@ -247,36 +248,11 @@ static inline void put(struct key *k, const void *s, size_t n)
 }
 #define PUT(k, lit) put((k), (lit), sizeof(lit) - 1)
 
-/* copy_bytes() with the letters lower-cased, 8 bytes at a time (the last 8 overlap the ones
- * before them): bit 5 is set in the bytes 'A'..'Z', found without carries from byte to byte. */
-static void copy_lower(char *w, cp s, size_t n)
-{
-	if (n < 8) {
-		for (size_t i = 0; i < n; i++)
-			w[i] = (char)lower(s[i]);
-		return;
-	}
-	const uint64_t ones = 0x0101010101010101ull, high = ones << 7;
-	for (size_t i = 0;; i += 8) {
-		if (i > n - 8)
-			i = n - 8;
-		uint64_t x;
-		memcpy(&x, s + i, 8);
-		const uint64_t low7 = x & ~high; /* + below: no byte carries into the next */
-		const uint64_t upper = (low7 + ones * (0x80 - 'A')) & ~(low7 + ones * (0x80 - 'Z' - 1)) &
-				       ~x & high;
-		x |= upper >> 2;
-		memcpy(w + i, &x, 8);
-		if (i == n - 8)
-			break;
-	}
-}
-
 static void put_lower(struct key *k, cp s, size_t n)
 {
 	char *w = reserve(k, n);
 	if (w != NULL)
-		copy_lower(w, s, n);
+		pft_ascii_lower_copy(w, (const char *)s, n);
 }
 
 /* The key so far ends with the word lit (at its start or after a space), and white space
@@ -895,7 +871,7 @@ static cp url(struct key *k, cp p, cp scheme_e, cp end)
 		const size_t n = (size_t)(h - p);
 		char *w = reserve(k, n + 4);
 		if (w != NULL) {
-			copy_lower(w, p, n);
+			pft_ascii_lower_copy(w, (const char *)p, n);
 			memcpy(w + n, "<ip>", 4);
 		}
 	} else {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/ascii.h"
 #include "common/hash.h"
 #include "scan/scan.h"
 
@@ -38,10 +39,6 @@ static int is_alpha(unsigned char c)
 	return (unsigned)((c | 0x20) - 'a') < 26;
 }
 
-static unsigned char lower(unsigned char c)
-{
-	return (unsigned)(c - 'A') < 26 ? (unsigned char)(c | 0x20) : c;
-}
 
 void pft_trace_needle_init(struct pft_trace_needle *nd, const char *bytes, size_t len, int fold)
 {
@@ -55,7 +52,7 @@ void pft_trace_needle_init(struct pft_trace_needle *nd, const char *bytes, size_
 	for (size_t i = 0; i < len; i++) {
 		const unsigned char c = (unsigned char)bytes[i];
 		const unsigned r =
-			byte_rank(fold ? lower(c) : c) + (fold && is_alpha(c) ? 20u : 0u);
+			byte_rank(fold ? pft_ascii_lower(c) : c) + (fold && is_alpha(c) ? 20u : 0u);
 		if (r < rank_best) {
 			second = best, rank_second = rank_best;
 			best = i, rank_best = r;
@@ -70,8 +67,8 @@ void pft_trace_needle_init(struct pft_trace_needle *nd, const char *bytes, size_
 	unsigned char c1 = (unsigned char)bytes[nd->i1], c2 = (unsigned char)bytes[nd->i2];
 	nd->fold1 = (uint8_t)(fold && is_alpha(c1));
 	nd->fold2 = (uint8_t)(fold && is_alpha(c2));
-	nd->b1 = nd->fold1 ? lower(c1) : c1;
-	nd->b2 = nd->fold2 ? lower(c2) : c2;
+	nd->b1 = nd->fold1 ? pft_ascii_lower(c1) : c1;
+	nd->b2 = nd->fold2 ? pft_ascii_lower(c2) : c2;
 }
 
 static int needle_at(const struct pft_trace_needle *nd, const char *p)
@@ -79,7 +76,7 @@ static int needle_at(const struct pft_trace_needle *nd, const char *p)
 	if (!nd->fold)
 		return memcmp(p, nd->bytes, nd->len) == 0;
 	for (size_t i = 0; i < nd->len; i++)
-		if (lower((unsigned char)p[i]) != lower((unsigned char)nd->bytes[i]))
+		if (pft_ascii_lower((unsigned char)p[i]) != pft_ascii_lower((unsigned char)nd->bytes[i]))
 			return 0;
 	return 1;
 }
@@ -383,7 +380,7 @@ int pft_trace_address_eq(struct pft_slice a, const char *want, size_t want_len)
 	if (memcmp(a.p, want, local) != 0)
 		return 0;
 	for (size_t i = local; i < want_len; i++)
-		if (lower((unsigned char)a.p[i]) != lower((unsigned char)want[i]))
+		if (pft_ascii_lower((unsigned char)a.p[i]) != pft_ascii_lower((unsigned char)want[i]))
 			return 0;
 	return 1;
 }

@@ -127,3 +127,52 @@ Test(strmap, free_unused_and_reuse)
 	cr_assert_eq(*w, 0);
 	pft_strmap_free(&map);
 }
+
+/* pft_strmap_cache: what it finds is always the map's value for that key (never another
+ * key's, whatever shares a slot), it forgets everything once the map has removed an entry,
+ * and an empty key (a NULL pointer with length 0) is a key like any other. */
+Test(strmap, cache)
+{
+	enum { N = 2000 };
+	static char key[2000];
+	struct pft_strmap map;
+	struct pft_strmap_cache cache;
+	pft_strmap_init(&map, sizeof(struct value));
+	pft_strmap_cache_init(&cache);
+	size_t hits = 0;
+	for (int round = 0; round < 3; round++) {
+		for (size_t i = 0; i < N; i++) {
+			const size_t len = key_of(i % 100, key); /* 100 keys in 128 slots: some share one */
+			struct value *v = pft_strmap_cache_find(&map, &cache, key, len);
+			struct value *in_map =
+				pft_strmap_upsert(&map, key, len, pft_hash_bytes(key, len, 0), NULL);
+			cr_assert_not_null(in_map);
+			if (v != NULL) {
+				cr_assert_eq(v, in_map, "key %zu: the cache gave another key's value", i);
+				hits++;
+			} else {
+				pft_strmap_cache_put(&map, &cache, in_map, len);
+				cr_assert_eq(pft_strmap_cache_find(&map, &cache, key, len), in_map);
+			}
+			in_map->id = i % 100 + 1;
+		}
+	}
+	cr_assert_gt(hits, N, "a cache that never hits is no cache");
+
+	/* A removal empties it: the removed key's value must not come back. */
+	size_t len = key_of(7, key);
+	const uint64_t h7 = pft_hash_bytes(key, len, 0);
+	pft_strmap_cache_put(&map, &cache, pft_strmap_find(&map, key, len, h7), len);
+	cr_assert(pft_strmap_remove(&map, key, len, h7));
+	cr_assert_null(pft_strmap_cache_find(&map, &cache, key, len), "removed, still cached");
+	len = key_of(8, key);
+	cr_assert_null(pft_strmap_cache_find(&map, &cache, key, len), "emptied after a removal");
+
+	struct value *empty = pft_strmap_upsert(&map, NULL, 0, pft_hash_bytes(NULL, 0, 0), NULL);
+	cr_assert_not_null(empty);
+	pft_strmap_cache_put(&map, &cache, empty, 0);
+	cr_assert_eq(pft_strmap_cache_find(&map, &cache, NULL, 0), empty);
+	cr_assert_eq(pft_strmap_cache_find(&map, &cache, "", 0), empty);
+	pft_strmap_free(&map);
+	pft_strmap_cache_init(&cache);
+}
