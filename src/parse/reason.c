@@ -88,10 +88,6 @@ static inline int is_hex(unsigned c)
 {
 	return cls[c & 0xFF] & K_HEX;
 }
-static inline unsigned char lower(unsigned char c)
-{
-	return cls[c] & K_UPPER ? (unsigned char)(c + ('a' - 'A')) : c;
-}
 
 /* The n (2..4) bytes at p as one word, letters lower-cased by setting bit 5 (exact for the
  * letters the callers compare with), first byte lowest. */
