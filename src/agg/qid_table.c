@@ -62,22 +62,39 @@ static struct pft_strmap_entry *shard_get(struct pft_qid_shard *sh, const void *
 	return ck_hs_get(&sh->hs, (unsigned long)hash, &probe);
 }
 
+static inline int is_last(const struct pft_qid_table *t, const void *key, size_t key_len,
+			  uint64_t hash)
+{
+	const struct pft_strmap_entry *l = t->last;
+	return l != NULL && l->hash == hash && l->key_len == key_len &&
+	       memcmp(l->key, key, key_len) == 0;
+}
+
 void *pft_qid_table_find(struct pft_qid_table *t, const void *key, size_t key_len, uint64_t hash)
 {
+	if (is_last(t, key, key_len, hash))
+		return t->last->value;
 	struct pft_strmap_entry *e =
 		shard_get(&t->shards[pft_qid_shard_of(hash)], key, key_len, hash);
-	return e ? e->value : NULL;
+	if (e == NULL)
+		return NULL;
+	t->last = e;
+	return e->value;
 }
 
 void *pft_qid_table_upsert(struct pft_qid_table *t, const void *key, size_t key_len,
 			   uint64_t hash)
 {
+	if (is_last(t, key, key_len, hash))
+		return t->last->value;
 	if (key_len > UINT32_MAX)
 		return NULL;
 	struct pft_qid_shard *sh = &t->shards[pft_qid_shard_of(hash)];
 	struct pft_strmap_entry *found = shard_get(sh, key, key_len, hash);
-	if (found != NULL)
+	if (found != NULL) {
+		t->last = found;
 		return found->value;
+	}
 	if (!sh->ready) {
 		if (!ck_hs_init(&sh->hs, CK_HS_MODE_SPMC | CK_HS_MODE_OBJECT, entry_hash, entry_equal,
 				&slots_allocator, SHARD_INITIAL_CAPACITY, 0))
@@ -99,6 +116,7 @@ void *pft_qid_table_upsert(struct pft_qid_table *t, const void *key, size_t key_
 	if (!ck_hs_put_unique(&sh->hs, (unsigned long)hash, e))
 		return NULL; /* the arena keeps the bytes until the table is freed */
 	t->count++;
+	t->last = e;
 	return e->value;
 }
 

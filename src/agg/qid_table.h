@@ -34,6 +34,9 @@ struct pft_qid_table {
 	struct pft_qid_shard shards[PFT_QID_SHARDS];
 	size_t value_size;
 	size_t count;
+	/* The entry found or made last: a message's records often come one after the other (a
+	 * delivery to several recipients, cleanup then qmgr), and a hit here skips the shard. */
+	const struct pft_strmap_entry *last;
 };
 
 /*! pft_qid_shard_of() : the shard of a key's hash (its top bits; ck_hs probes with the low
