@@ -28,6 +28,17 @@ size_t pft_message_key(const struct pft_event *ev, const struct pft_slice *qid, 
 	return n;
 }
 
+/* Whether key[0..len) is the message key of ev and qid, compared piece by piece: the key is
+ * not built (see frag_of()). */
+static inline int is_message_key(const char *key, size_t len, const struct pft_event *ev,
+				 const struct pft_slice *qid)
+{
+	const size_t h = ev->host.n, i = ev->instance.n;
+	return len == h + 1 + i + 1 + qid->n && memcmp(key, ev->host.p, h) == 0 && key[h] == '\0' &&
+	       memcmp(key + h + 1, ev->instance.p, i) == 0 && key[h + 1 + i] == '\0' &&
+	       memcmp(key + h + 2 + i, qid->p, qid->n) == 0;
+}
+
 size_t pft_hop_key(const struct pft_event *ev, const struct pft_slice *qid, char *buf,
 		   size_t size)
 {
@@ -172,9 +183,13 @@ static int touches_lifecycle(const struct pft_event *ev)
 static struct pft_frag *frag_of(struct pft_part *part, const struct pft_event *ev,
 				const struct pft_slice *qid, enum pft_status *status)
 {
+	*status = PFT_OK;
+	/* Most records name the message of the record before: then the key need not be made. */
+	const struct pft_strmap_entry *last = pft_qid_table_last(&part->frags);
+	if (last != NULL && is_message_key(last->key, last->key_len, ev, qid))
+		return last->value;
 	char key[1024];
 	size_t n = pft_message_key(ev, qid, key, sizeof key);
-	*status = PFT_OK;
 	if (n == 0)
 		return NULL; /* absurd host/qid length: the line is still counted */
 	struct pft_frag *f = pft_qid_table_upsert(&part->frags, key, n, pft_hash_bytes(key, n, 0));

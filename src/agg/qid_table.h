@@ -57,6 +57,12 @@ void *pft_qid_table_find(struct pft_qid_table *t, const void *key, size_t key_le
 void *pft_qid_table_upsert(struct pft_qid_table *t, const void *key, size_t key_len,
 			   uint64_t hash);
 
+/*! pft_qid_table_last() : the entry found or made last (NULL: none yet). */
+static inline const struct pft_strmap_entry *pft_qid_table_last(const struct pft_qid_table *t)
+{
+	return t->last;
+}
+
 /*! pft_qid_shard_next() : iterates one shard, in no particular order (*it starts as
  *  CK_HS_ITERATOR_INITIALIZER); @return the next entry, or NULL at the end. The table must not change meanwhile. */
 const struct pft_strmap_entry *pft_qid_shard_next(struct pft_qid_table *t, unsigned shard,
