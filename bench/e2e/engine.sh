@@ -6,7 +6,8 @@
 #
 # Needs: build/pftally and build/tools/pftgen (cmake --build build), hyperfine, igzip (apt
 # package isal), zstd, GNU time (/usr/bin/time). Prints a table; hyperfine's JSON goes to
-# WORKDIR/*.json. Ratios compare commands timed in the same run on the same files.
+# WORKDIR/*.json. Ratios compare commands timed in the same run on the same files. The
+# decompressors write to /dev/null (not into hyperfine's pipe, which would time the pipe).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 size_mib=${1:-1024}
@@ -57,9 +58,9 @@ for codec in gzip zstd; do
 	files=$(ls "$set_dir"/mail.log* | grep -v truth | tr "\n" " ")
 	if [ "$codec" = gzip ]; then
 		command -v igzip >/dev/null || { echo "  (igzip missing: apt install isal)"; continue; }
-		ref="sh -c 'for f in $files; do igzip -dc \$f; done'"
+		ref="sh -c 'for f in $files; do igzip -dc \$f; done >/dev/null'"
 	else
-		ref="sh -c 'for f in $files; do zstd -q -dc \$f; done'"
+		ref="sh -c 'for f in $files; do zstd -q -dc \$f; done >/dev/null'"
 	fi
 	echo "== rotated set of 4 $codec files ($(du -ch $files | tail -1 | cut -f1) stored)"
 	hyperfine --warmup 1 --runs "$runs" --output=pipe --export-json "$work/set-$codec.json" \
