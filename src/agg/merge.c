@@ -1,4 +1,5 @@
 /* The ordered merge: parts in input order -> one result (see agg.h). */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -832,72 +833,65 @@ static enum pft_status named_from(const struct pft_strmap *map, struct named **v
 	return PFT_OK;
 }
 
-static int named_counts_cmp(const void *a, const void *b)
+/* Rows of a report table by name: a struct whose first member is `char *name`, then the
+ * value (struct pft_named_counts, struct pft_named_number). */
+struct named_rows {
+	size_t row_size, value_offset, value_size;
+	void (*add)(void *sum, const void *value); /* sum += value */
+};
+
+static int row_name_cmp(const void *a, const void *b)
 {
-	return strcmp(((const struct pft_named_counts *)a)->name,
-		      ((const struct pft_named_counts *)b)->name);
+	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int named_number_cmp(const void *a, const void *b)
+static void add_counts(void *sum, const void *value)
 {
-	return strcmp(((const struct pft_named_number *)a)->name,
-		      ((const struct pft_named_number *)b)->name);
+	pft_counts_add(sum, value);
 }
 
-static enum pft_status named_counts(const struct pft_strmap *map, struct pft_named_counts **out,
-				    size_t *n_out)
+static void add_number(void *sum, const void *value)
+{
+	*(uint64_t *)sum += *(const uint64_t *)value;
+}
+
+static const struct named_rows counts_rows = {
+	sizeof(struct pft_named_counts), offsetof(struct pft_named_counts, counts),
+	sizeof(struct pft_counts), add_counts};
+static const struct named_rows number_rows = {
+	sizeof(struct pft_named_number), offsetof(struct pft_named_number, count), sizeof(uint64_t),
+	add_number};
+
+/* The rows of map, one per shown name (names that show the same are summed), sorted by name:
+ * @return a malloc'd array of *n_out rows, or NULL when out of memory. */
+static void *named_table(const struct pft_strmap *map, const struct named_rows *kind,
+			 size_t *n_out)
 {
 	struct named *v;
 	size_t n;
-	*out = NULL;
 	*n_out = 0;
-	PFT_TRY(named_from(map, &v, &n));
-	*out = calloc(n ? n : 1, sizeof **out);
-	if (*out == NULL) {
+	if (named_from(map, &v, &n) != PFT_OK)
+		return NULL;
+	char *rows = calloc(n ? n : 1, kind->row_size);
+	if (rows == NULL) {
 		named_free(v, n);
-		return PFT_ERR_NOMEM;
+		return NULL;
 	}
+	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (*n_out > 0 && strcmp(v[i].shown, v[i - 1].shown) == 0) {
-			pft_counts_add(&(*out)[*n_out - 1].counts, v[i].value);
+		if (k > 0 && strcmp(v[i].shown, v[i - 1].shown) == 0) {
+			kind->add(rows + (k - 1) * kind->row_size + kind->value_offset, v[i].value);
 			continue;
 		}
-		struct pft_named_counts *row = &(*out)[(*n_out)++];
-		row->name = v[i].name;
-		row->counts = *(const struct pft_counts *)v[i].value;
+		char *row = rows + k++ * kind->row_size;
+		memcpy(row, &v[i].name, sizeof v[i].name);
+		memcpy(row + kind->value_offset, v[i].value, kind->value_size);
 		v[i].name = NULL;
 	}
 	named_free(v, n);
-	qsort(*out, *n_out, sizeof **out, named_counts_cmp);
-	return PFT_OK;
-}
-
-static enum pft_status named_numbers(const struct pft_strmap *map, struct pft_named_number **out,
-				     size_t *n_out)
-{
-	struct named *v;
-	size_t n;
-	*out = NULL;
-	*n_out = 0;
-	PFT_TRY(named_from(map, &v, &n));
-	*out = calloc(n ? n : 1, sizeof **out);
-	if (*out == NULL) {
-		named_free(v, n);
-		return PFT_ERR_NOMEM;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (*n_out > 0 && strcmp(v[i].shown, v[i - 1].shown) == 0) {
-			(*out)[*n_out - 1].count += *(const uint64_t *)v[i].value;
-			continue;
-		}
-		struct pft_named_number *row = &(*out)[(*n_out)++];
-		row->name = v[i].name;
-		row->count = *(const uint64_t *)v[i].value;
-		v[i].name = NULL;
-	}
-	named_free(v, n);
-	qsort(*out, *n_out, sizeof **out, named_number_cmp);
-	return PFT_OK;
+	qsort(rows, k, kind->row_size, row_name_cmp);
+	*n_out = k;
+	return rows;
 }
 
 static int dsn_cmp(const void *a, const void *b)
@@ -1033,14 +1027,17 @@ enum pft_status pft_merge_finish(struct pft_merge *m, int32_t forced_year, struc
 	if (status == PFT_OK)
 		status = time_series(m, last_year, out);
 	if (status == PFT_OK)
-		status = named_counts(&m->agg.domains, &out->domains, &out->n_domains);
+		status = (out->domains = named_table(&m->agg.domains, &counts_rows,
+						     &out->n_domains)) ? PFT_OK : PFT_ERR_NOMEM;
 	if (status == PFT_OK)
-		status = named_counts(&m->agg.relays, &out->relays, &out->n_relays);
+		status = (out->relays = named_table(&m->agg.relays, &counts_rows,
+						    &out->n_relays)) ? PFT_OK : PFT_ERR_NOMEM;
 	if (status == PFT_OK)
 		status = pft_agg_series_export(&m->agg, resolve_with,
 					       &(struct resolve_ctx){last_year, m->streams}, out);
 	if (status == PFT_OK)
-		status = named_numbers(&m->agg.programs, &out->programs, &out->n_programs);
+		status = (out->programs = named_table(&m->agg.programs, &number_rows,
+						      &out->n_programs)) ? PFT_OK : PFT_ERR_NOMEM;
 	if (status == PFT_OK)
 		status = dsn_table(&m->agg.dsn, out);
 	if (status == PFT_OK) /* reasons and reject codes (agg_reasons.c) */
