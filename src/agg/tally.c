@@ -261,9 +261,11 @@ static void report_progress(struct engine *e, uint64_t decoded, int finished)
 	if (!finished && t - e->cur.last_progress < 0.1)
 		return;
 	e->cur.last_progress = t;
+	const size_t n_files = e->in->n_files;
 	struct pft_progress p = {.decoded_done = decoded,
-				 .file_index = e->cur.file < e->in->n_files ? e->cur.file
-									     : e->in->n_files - 1,
+				 /* the file being merged; the last one once all are */
+				 .file_index = e->cur.file < n_files ? e->cur.file
+								      : (n_files ? n_files - 1 : 0),
 				 .elapsed = t - e->t0,
 				 .finished = finished};
 	for (size_t i = 0; i < e->in->n_files; i++) {
