@@ -118,6 +118,18 @@ Test(property, same_json_for_any_chunk_size_and_split, .timeout = 300)
 	cr_expect_str_eq(set, reference, "rotated set differs from the single file");
 	char *as_dir = invariant_part(run_ok(PFTALLY " --format json %s/set", dir));
 	cr_expect_str_eq(as_dir, reference, "directory differs from the single file");
+	/* Many small files: file ends come often, and the merge they wait for runs on the
+	 * readers that hand them in as well as on the workers. */
+	free(run_ok("mkdir -p %s/many && " PFTGEN " %s --rotate 12 --compress "
+		    "zstd,gzip,plain,zstd,gzip,plain,plain,zstd,gzip,plain,gzip,plain "
+		    "-o %s/many/mail.log", dir, gen, dir));
+	static const char *const many_engines[] = {"-j 8 --chunk-size 3K", "-j 2", "-j 1"};
+	for (size_t i = 0; i < sizeof many_engines / sizeof many_engines[0]; i++) {
+		char *json = invariant_part(
+			run_ok(PFTALLY " --format json %s %s/many", many_engines[i], dir));
+		cr_expect_str_eq(json, reference, "12 rotated files with %s differ", many_engines[i]);
+		free(json);
+	}
 	char *gz = invariant_part(run_ok("gzip -c %s/one.log > %s/one.log.gz && touch -r %s/one.log "
 					 "%s/one.log.gz && " PFTALLY " --format json %s/one.log.gz",
 					 dir, dir, dir, dir, dir));
