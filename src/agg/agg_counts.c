@@ -147,7 +147,7 @@ static inline void *cached_cell(struct pft_strmap *map, struct pft_strmap_cache 
 static __attribute__((noinline)) struct pft_counts *
 domain_cell_to_cache(struct pft_agg *agg, const char *domain, size_t *n)
 {
-	char key[256];
+	char key[PFT_DOMAIN_KEY_MAX];
 	*n = *n < sizeof key ? *n : sizeof key;
 	pft_ascii_lower_copy(key, domain, *n);
 	return cell_to_cache(&agg->domains, &agg->domain_cache, key, *n);

@@ -125,7 +125,7 @@ enum pft_status pft_sink_count_attempt(struct pft_sink *sink, const struct pft_a
 {
 	const struct pft_filter *f = sink->filter;
 	if (f != NULL && f->n_domains > 0) {
-		char domain[256];
+		char domain[PFT_DOMAIN_KEY_MAX];
 		size_t dn = pft_domain_key(a->to.p, a->to.n, domain, sizeof domain);
 		if (!pft_filter_domain_match(f->domains, f->n_domains, domain, dn))
 			return PFT_OK;

@@ -12,6 +12,9 @@ struct pft_counts *pft_agg_counts(struct pft_strmap *map, const void *key, size_
 /*! pft_agg_hour() : the counts cell of the hour of `when`. */
 struct pft_counts *pft_agg_hour(struct pft_agg *agg, pft_stamp when);
 
+/* The longest domain key: a longer domain is cut there (DNS names are at most 253 bytes). */
+#define PFT_DOMAIN_KEY_MAX 256
+
 /*! pft_domain_key() : lower-case domain of an address into buf ("(none)" without '@');
  *  @return its length. */
 size_t pft_domain_key(const char *addr, size_t len, char *buf, size_t size);

@@ -219,8 +219,8 @@ static enum pft_status count_all(struct pft_agg *agg, enum pft_reason_status sta
 	PFT_TRY(count_in(agg, MAP_STATUS, &st, 1, st, &k, reason, times, &cells[MAP_STATUS]));
 	if (is_reject_status(status))
 		return PFT_OK; /* the domain and DSN breakdowns are of delivery attempts */
-	unsigned char domain[2 + 256];
-	const size_t dn = pft_domain_key(to.p, to.n, (char *)domain + 2, 256);
+	unsigned char domain[2 + PFT_DOMAIN_KEY_MAX];
+	const size_t dn = pft_domain_key(to.p, to.n, (char *)domain + 2, PFT_DOMAIN_KEY_MAX);
 	domain[0] = (unsigned char)(dn >> 8);
 	domain[1] = (unsigned char)dn;
 	PFT_TRY(count_in(agg, MAP_DOMAIN, domain, 2 + dn, st, &k, reason, times,

@@ -323,7 +323,7 @@ static enum pft_status set_from(struct pft_life *life, const struct pft_event *e
 {
 	if ((life->flags & PFT_LIFE_FROM) || !(life->flags & PFT_LIFE_KEEP_FROM))
 		return PFT_OK;
-	char domain[256];
+	char domain[PFT_DOMAIN_KEY_MAX];
 	size_t n = ev->from.n ? pft_domain_key(ev->from.p, ev->from.n, domain, sizeof domain) : 0;
 	if (!ext_of(life) || !store_string(life, domain, (uint32_t)n, &life->ext->from_off))
 		return PFT_ERR_NOMEM;
@@ -590,7 +590,7 @@ static int rcpt_in_domains(const struct pft_filter *f, const struct pft_life *li
 {
 	if (f == NULL || f->n_domains == 0)
 		return 1;
-	char domain[256];
+	char domain[PFT_DOMAIN_KEY_MAX];
 	size_t dn = pft_domain_key(rcpt_addr(life, r), r->addr_len, domain, sizeof domain);
 	return pft_filter_domain_match(f->domains, f->n_domains, domain, dn);
 }

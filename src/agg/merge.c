@@ -529,12 +529,6 @@ static void evict_links(struct pft_merge *m)
  * before it is merged, so that the misses overlap. */
 #define MERGE_BATCH 16
 
-static inline void prefetch_slot(const struct pft_strmap *map, uint64_t hash)
-{
-	if (map->capacity > 0)
-		__builtin_prefetch(&map->slots[hash & (map->capacity - 1)]);
-}
-
 static enum pft_status merge_shard(struct pft_merge *m, struct pft_qid_table *frags, unsigned k,
 				   int32_t shift)
 {
@@ -548,8 +542,8 @@ static enum pft_status merge_shard(struct pft_merge *m, struct pft_qid_table *fr
 			const struct pft_frag *f = batch[i]->value;
 			__builtin_prefetch(f->head);
 			__builtin_prefetch(f->tail);
-			prefetch_slot(&m->open, batch[i]->hash);
-			prefetch_slot(&m->recent, batch[i]->hash);
+			pft_strmap_prefetch(&m->open, batch[i]->hash);
+			pft_strmap_prefetch(&m->recent, batch[i]->hash);
 		}
 		for (size_t i = 0; i < n; i++)
 			PFT_TRY(merge_fragment(m, batch[i], batch[i]->value, shift));

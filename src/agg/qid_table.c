@@ -53,48 +53,37 @@ void pft_qid_table_free(struct pft_qid_table *t)
 	pft_qid_table_init(t, t->value_size);
 }
 
-static struct pft_strmap_entry *shard_get(struct pft_qid_shard *sh, const void *key,
-					  size_t key_len, uint64_t hash)
+/* The entry of key: the last one found or made if it is that key, else from its shard (which
+ * then becomes the last). */
+static const struct pft_strmap_entry *lookup(struct pft_qid_table *t, const void *key,
+					     size_t key_len, uint64_t hash)
 {
-	if (!sh->ready)
-		return NULL;
 	const struct pft_strmap_entry probe = {.hash = hash, .key = key, .key_len = (uint32_t)key_len};
-	return ck_hs_get(&sh->hs, (unsigned long)hash, &probe);
-}
-
-static inline int is_last(const struct pft_qid_table *t, const void *key, size_t key_len,
-			  uint64_t hash)
-{
-	const struct pft_strmap_entry *l = t->last;
-	return l != NULL && l->hash == hash && l->key_len == key_len &&
-	       memcmp(l->key, key, key_len) == 0;
+	if (t->last != NULL && t->last->hash == hash && entry_equal(t->last, &probe))
+		return t->last;
+	struct pft_qid_shard *sh = &t->shards[pft_qid_shard_of(hash)];
+	const struct pft_strmap_entry *e =
+		sh->ready ? ck_hs_get(&sh->hs, (unsigned long)hash, &probe) : NULL;
+	if (e != NULL)
+		t->last = e;
+	return e;
 }
 
 void *pft_qid_table_find(struct pft_qid_table *t, const void *key, size_t key_len, uint64_t hash)
 {
-	if (is_last(t, key, key_len, hash))
-		return t->last->value;
-	struct pft_strmap_entry *e =
-		shard_get(&t->shards[pft_qid_shard_of(hash)], key, key_len, hash);
-	if (e == NULL)
-		return NULL;
-	t->last = e;
-	return e->value;
+	const struct pft_strmap_entry *e = key_len <= UINT32_MAX ? lookup(t, key, key_len, hash) : NULL;
+	return e ? e->value : NULL;
 }
 
 void *pft_qid_table_upsert(struct pft_qid_table *t, const void *key, size_t key_len,
 			   uint64_t hash)
 {
-	if (is_last(t, key, key_len, hash))
-		return t->last->value;
 	if (key_len > UINT32_MAX)
 		return NULL;
-	struct pft_qid_shard *sh = &t->shards[pft_qid_shard_of(hash)];
-	struct pft_strmap_entry *found = shard_get(sh, key, key_len, hash);
-	if (found != NULL) {
-		t->last = found;
+	const struct pft_strmap_entry *found = lookup(t, key, key_len, hash);
+	if (found != NULL)
 		return found->value;
-	}
+	struct pft_qid_shard *sh = &t->shards[pft_qid_shard_of(hash)];
 	if (!sh->ready) {
 		if (!ck_hs_init(&sh->hs, CK_HS_MODE_SPMC | CK_HS_MODE_OBJECT, entry_hash, entry_equal,
 				&slots_allocator, SHARD_INITIAL_CAPACITY, 0))

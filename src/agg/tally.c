@@ -252,7 +252,7 @@ static void *worker_main(void *arg)
  * it, so the result does not depend on the thread count; N threads mean N workers, and a
  * part is often merged by the worker that built it, while its memory is still in cache. */
 
-static void report_progress(struct engine *e, uint64_t decoded, int finished)
+static void report_progress(struct engine *e, int finished)
 {
 	const struct pft_tally_options *o = e->o;
 	if (o->progress == NULL)
@@ -262,13 +262,13 @@ static void report_progress(struct engine *e, uint64_t decoded, int finished)
 		return;
 	e->cur.last_progress = t;
 	const size_t n_files = e->in->n_files;
-	struct pft_progress p = {.decoded_done = decoded,
+	struct pft_progress p = {.decoded_done = e->cur.decoded,
 				 /* the file being merged; the last one once all are */
 				 .file_index = e->cur.file < n_files ? e->cur.file
 								      : (n_files ? n_files - 1 : 0),
 				 .elapsed = t - e->t0,
 				 .finished = finished};
-	for (size_t i = 0; i < e->in->n_files; i++) {
+	for (size_t i = 0; i < n_files; i++) {
 		p.stored_total += e->in->files[i].size;
 		p.stored_done += e->files[i].stored_done;
 	}
@@ -296,7 +296,7 @@ static void merge_end(struct engine *e, enum pft_status status)
 	if (status != PFT_OK)
 		stop_everything(e);
 	else
-		report_progress(e, e->cur.decoded, 1);
+		report_progress(e, 1);
 	sem_post(&e->merged);
 }
 
@@ -364,7 +364,7 @@ static int merge_next(struct engine *e)
 		merge_end(e, status);
 		return 0;
 	}
-	report_progress(e, cur->decoded, 0);
+	report_progress(e, 0);
 	return 1;
 }
 

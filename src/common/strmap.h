@@ -47,6 +47,13 @@ void *pft_strmap_find(const struct pft_strmap *map, const void *key, size_t key_
 void *pft_strmap_upsert(struct pft_strmap *map, const void *key, size_t key_len, uint64_t hash,
 			int *added);
 
+/*! pft_strmap_prefetch() : starts loading the slot where a lookup of hash begins. */
+static inline void pft_strmap_prefetch(const struct pft_strmap *map, uint64_t hash)
+{
+	if (map->capacity > 0)
+		__builtin_prefetch(&map->slots[hash & (map->capacity - 1)]);
+}
+
 /*! pft_strmap_key_of() : the map's NUL-terminated copy of the key of a value it returned. */
 const char *pft_strmap_key_of(const struct pft_strmap *map, const void *value);
 

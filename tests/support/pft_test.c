@@ -107,13 +107,13 @@ char *pft_test_tmpdir(void)
 		atexit(remove_tmpdirs);
 	}
 	char **grown = realloc(tmpdirs, (n_tmpdirs + 1) * sizeof *grown);
-	char *copy = strdup(dir);
 	if (grown != NULL) {
 		tmpdirs = grown;
-		if (copy != NULL)
-			tmpdirs[n_tmpdirs++] = strdup(copy);
+		char *kept = strdup(dir);
+		if (kept != NULL)
+			tmpdirs[n_tmpdirs++] = kept;
 	}
-	return copy;
+	return strdup(dir);
 }
 
 int pft_test_run(const char *cmd, char **out)
